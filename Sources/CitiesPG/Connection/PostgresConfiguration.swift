@@ -1,0 +1,77 @@
+import CLibPQ
+import Foundation
+
+/// How to reach PostgreSQL.
+///
+/// ``connectionString`` is handed to libpq unchanged, so both `postgres://user:pass@host:5432/db?sslmode=require`
+/// URLs and `host=… dbname=…` conninfo strings work, TLS settings (`sslmode`, `sslcert`, `sslkey`,
+/// `sslrootcert`) included. Anything the string leaves out comes from the standard `PG*` environment
+/// variables, as with `psql`.
+public struct PostgresConfiguration: Sendable, Hashable {
+    public var connectionString: String
+    /// Reported to the server as `application_name` unless the connection string sets one.
+    public var applicationName: String
+    /// Seconds to wait for a connection; `PGCONNECT_TIMEOUT` or the connection string win when set.
+    public var connectTimeoutSeconds: Int
+    /// Applied to every session as `statement_timeout`; `nil` leaves the server's setting.
+    public var statementTimeout: Duration?
+
+    public init(
+        _ connectionString: String = "",
+        applicationName: String = "citiesd",
+        connectTimeoutSeconds: Int = 5,
+        statementTimeout: Duration? = nil
+    ) {
+        self.connectionString = connectionString
+        self.applicationName = applicationName
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.statementTimeout = statementTimeout
+    }
+
+    /// `DATABASE_URL` when set, else libpq's `PG*` variables and defaults.
+    public static func fromEnvironment(_ environment: [String: String]) -> PostgresConfiguration {
+        PostgresConfiguration(environment["DATABASE_URL"] ?? "")
+    }
+
+    /// Checks the connection string's syntax without connecting.
+    public func validate() throws {
+        _ = try parsedOptions()
+    }
+
+    /// `user@host:port/dbname` as libpq will resolve it, never the password: safe for logs and errors.
+    public var redactedDescription: String {
+        let options = (try? parsedOptions()) ?? [:]
+        func part(_ key: String, _ fallback: String) -> String { (options[key] ?? nil) ?? fallback }
+        return "\(part("user", "(default user)"))@\(part("host", "(default host)")):\(part("port", "5432"))/\(part("dbname", "(default database)"))"
+    }
+
+    /// The parameters libpq will use: the connection string merged with `PG*` variables and defaults.
+    func parsedOptions() throws -> [String: String?] {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(connectionString, &errorMessage) else {
+            let message = errorMessage.map { String(cString: $0).trimmingTrailingWhitespace() } ?? "invalid connection string"
+            if let errorMessage { PQfreemem(errorMessage) }
+            throw PostgresError.connectionFailed(message: message, target: "(unparsable connection string)")
+        }
+        defer { PQconninfoFree(options) }
+        var result: [String: String?] = [:]
+        var entry = options
+        while let keyword = entry.pointee.keyword {
+            result[String(cString: keyword)] = entry.pointee.val.map { String(cString: $0) }
+            entry += 1
+        }
+        let environmentFallbacks = ["user": "PGUSER", "host": "PGHOST", "port": "PGPORT", "dbname": "PGDATABASE"]
+        for (key, variable) in environmentFallbacks where (result[key] ?? nil) == nil {
+            if let value = getenv(variable) { result[key] = String(cString: value) }
+        }
+        return result
+    }
+}
+
+extension String {
+    func trimmingTrailingWhitespace() -> String {
+        var text = Substring(self)
+        while let last = text.last, last.isWhitespace { text.removeLast() }
+        return String(text)
+    }
+}

@@ -1,0 +1,54 @@
+import CLibPQ
+
+/// A completed result, read in binary format. It owns libpq's `PGresult` and frees it when released;
+/// it never changes after creation, so it may be shared across threads.
+public final class PostgresResult: @unchecked Sendable {
+    private let handle: OpaquePointer
+    public let columnNames: [String]
+    public let rowCount: Int
+
+    init(_ handle: OpaquePointer) {
+        self.handle = handle
+        self.rowCount = Int(PQntuples(handle))
+        self.columnNames = (0..<PQnfields(handle)).map { String(cString: PQfname(handle, $0)) }
+    }
+
+    deinit { PQclear(handle) }
+
+    /// Rows touched by INSERT/UPDATE/DELETE/COPY, or returned by SELECT.
+    public var affectedRows: Int { Int(String(cString: PQcmdTuples(handle))) ?? rowCount }
+
+    public var rows: [PostgresRow] { (0..<rowCount).map { PostgresRow(result: self, index: $0) } }
+
+    public var first: PostgresRow? { rowCount > 0 ? PostgresRow(result: self, index: 0) : nil }
+
+    func columnIndex(named name: String) -> Int? { columnNames.firstIndex(of: name) }
+
+    func decode<T: PostgresDecodable>(_ type: T.Type, row: Int, column: Int) throws -> T {
+        let name = columnNames[column]
+        if PQgetisnull(handle, Int32(row), Int32(column)) != 0 { return try T.decodeNull(columnName: name) }
+        let length = Int(PQgetlength(handle, Int32(row), Int32(column)))
+        let bytes = UnsafeRawBufferPointer(start: PQgetvalue(handle, Int32(row), Int32(column)), count: length)
+        return try T.decode(from: PostgresCell(bytes: bytes, typeOID: UInt32(PQftype(handle, Int32(column))), columnName: name))
+    }
+}
+
+/// One row of a ``PostgresResult``.
+public struct PostgresRow: Sendable {
+    let result: PostgresResult
+    let index: Int
+
+    public func decode<T: PostgresDecodable>(_ type: T.Type, at column: Int) throws -> T {
+        guard result.columnNames.indices.contains(column) else {
+            throw PostgresError.decoding(column: "#\(column)", expected: "\(T.self)", found: "no such column")
+        }
+        return try result.decode(type, row: index, column: column)
+    }
+
+    public func decode<T: PostgresDecodable>(_ type: T.Type, named column: String) throws -> T {
+        guard let position = result.columnIndex(named: column) else {
+            throw PostgresError.decoding(column: column, expected: "\(T.self)", found: "no such column")
+        }
+        return try result.decode(type, row: index, column: position)
+    }
+}

@@ -1,0 +1,59 @@
+import Crypto
+import Foundation
+
+/// One schema change, `NNNN_description.sql`.
+public struct Migration: Sendable, Hashable {
+    /// The marker line that makes a migration run outside a transaction, for statements such as
+    /// `CREATE INDEX CONCURRENTLY`. Each statement then commits on its own.
+    public static let noTransactionMarker = "-- citiesd:no-transaction"
+
+    public let version: Int
+    public let name: String
+    public let fileName: String
+    public let sql: String
+    /// SHA-256 of the file's bytes, hex: an applied migration whose file changed is drift.
+    public let checksum: String
+    public let runsInTransaction: Bool
+
+    public init(fileName: String, contents: [UInt8]) throws {
+        guard fileName.hasSuffix(".sql"),
+              let underscore = fileName.firstIndex(of: "_"),
+              let version = Int(fileName[..<underscore]),
+              fileName[..<underscore].allSatisfy(\.isASCII),
+              version > 0
+        else { throw MigrationError.invalidFileName(fileName) }
+        let name = String(fileName[fileName.index(after: underscore)...].dropLast(4))
+        guard !name.isEmpty else { throw MigrationError.invalidFileName(fileName) }
+        guard let sql = String(validating: contents, as: UTF8.self) else {
+            throw MigrationError.invalidEncoding(fileName)
+        }
+        self.version = version
+        self.name = name
+        self.fileName = fileName
+        self.sql = sql
+        self.checksum = SHA256.hash(data: contents).map { String(format: "%02x", $0) }.joined()
+        self.runsInTransaction = !sql.split(whereSeparator: \.isNewline).contains {
+            $0.trimmingCharacters(in: .whitespaces) == Self.noTransactionMarker
+        }
+    }
+
+    /// The migrations compiled into this library, in version order.
+    public static func bundled() throws -> [Migration] {
+        try ordered(EmbeddedMigrations.files.map { try Migration(fileName: $0.fileName, contents: $0.bytes) })
+    }
+
+    /// Reads `*.sql` from a folder, in version order (tests compare it with ``bundled()``).
+    public static func load(from directory: URL) throws -> [Migration] {
+        let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "sql" }
+        return try ordered(files.map { try Migration(fileName: $0.lastPathComponent, contents: [UInt8](Data(contentsOf: $0))) })
+    }
+
+    static func ordered(_ migrations: [Migration]) throws -> [Migration] {
+        let byVersion = Dictionary(grouping: migrations, by: \.version)
+        if let clash = byVersion.first(where: { $0.value.count > 1 }) {
+            throw MigrationError.duplicateVersion(clash.key, clash.value.map(\.fileName).sorted())
+        }
+        return migrations.sorted { $0.version < $1.version }
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// A row of `schema_migrations`.
+public struct AppliedMigration: Sendable, Hashable {
+    public let version: Int
+    public let name: String
+    public let checksum: String
+    public let appliedAt: Date
+    public let durationMilliseconds: Int
+}
+
+/// How the database's applied migrations compare with the binary's.
+public struct MigrationStatus: Sendable {
+    public var applied: [AppliedMigration]
+    /// Known to the binary, not applied yet.
+    public var pending: [Migration]
+    /// Applied, but the file has changed since.
+    public var drifted: [Migration]
+    /// Applied in the database but unknown to this binary (a newer binary migrated it).
+    public var unknown: [AppliedMigration]
+
+    public var isUpToDate: Bool { pending.isEmpty && drifted.isEmpty }
+
+    init(migrations: [Migration], applied: [AppliedMigration]) {
+        let appliedByVersion = Dictionary(uniqueKeysWithValues: applied.map { ($0.version, $0) })
+        let known = Set(migrations.map(\.version))
+        self.applied = applied
+        self.pending = migrations.filter { appliedByVersion[$0.version] == nil }
+        self.drifted = migrations.filter { migration in
+            appliedByVersion[migration.version].map { $0.checksum != migration.checksum } ?? false
+        }
+        self.unknown = applied.filter { !known.contains($0.version) }
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+import Logging
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// A bounded pool of libpq connections that runs every libpq call on its own threads.
+///
+/// libpq blocks, so callers hand the pool a synchronous closure: ``withConnection(_:)`` waits
+/// (asynchronously, without holding a thread) for a free connection, then runs the closure on one of
+/// the pool's `maxConnections` dedicated threads. Swift's cooperative pool and NIO's event loops never
+/// run libpq. Connections open lazily; an idle connection found broken (server restarted) is replaced
+/// before use, and one that broke during use is dropped when it comes back.
+public final class PostgresPool: Sendable {
+    public let configuration: PostgresPoolConfiguration
+    private let threads: NIOThreadPool
+    private let state = Mutex(State())
+    private let logger: Logger
+
+    /// What a caller gets from ``acquire()``: an open connection, or the right to open a new one.
+    private enum Lease: Sendable {
+        case existing(PostgresConnection)
+        case newSlot
+    }
+
+    private struct Waiter {
+        let continuation: CheckedContinuation<Lease, Error>
+        var timeout: Task<Void, Never>?
+    }
+
+    private struct State {
+        var idle: [PostgresConnection] = []
+        var openSlots = 0
+        var waiters: [UInt64: Waiter] = [:]
+        var waiterOrder: [UInt64] = []
+        var nextWaiterID: UInt64 = 0
+        var isClosed = false
+
+        mutating func popOldestWaiter() -> Waiter? {
+            while !waiterOrder.isEmpty {
+                if let waiter = waiters.removeValue(forKey: waiterOrder.removeFirst()) { return waiter }
+            }
+            return nil
+        }
+    }
+
+    public init(configuration: PostgresPoolConfiguration, logger: Logger = Logger(label: "citiesd.postgres")) {
+        self.configuration = configuration
+        self.logger = logger
+        // One thread per connection, plus one for closing connections, which must not wait for a free one.
+        self.threads = NIOThreadPool(numberOfThreads: configuration.maxConnections + 1)
+        threads.start()
+    }
+
+    /// Runs `body` with a connection on one of the pool's threads.
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        let lease = try await acquire()
+        let configuration = configuration.connection
+        let outcome: (PostgresConnection?, Result<T, Error>)
+        do {
+            outcome = try await threads.runIfActive {
+                let connection: PostgresConnection
+                do {
+                    switch lease {
+                    case .existing(let idle) where idle.isUsableAfterIdling():
+                        connection = idle
+                    case .existing(let broken):
+                        broken.close()
+                        connection = try PostgresConnection.connect(configuration)
+                    case .newSlot:
+                        connection = try PostgresConnection.connect(configuration)
+                    }
+                } catch {
+                    return (nil, .failure(error))
+                }
+                return (connection, Result { try body(connection) })
+            }
+        } catch {
+            release(nil)
+            throw PostgresError.poolClosed
+        }
+        release(outcome.0)
+        return try outcome.1.get()
+    }
+
+    /// Runs `body` in a transaction: commits when it returns, rolls back when it throws.
+    public func withTransaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await withConnection { connection in try connection.transaction { try body(connection) } }
+    }
+
+    /// Closes idle connections, fails waiting callers with ``PostgresError/poolClosed`` and stops the
+    /// pool's threads once the closures running now have finished.
+    public func close() async {
+        let (idle, waiters) = state.withLock { state -> ([PostgresConnection], [Waiter]) in
+            state.isClosed = true
+            let idle = state.idle
+            state.openSlots -= idle.count
+            state.idle = []
+            let waiters = Array(state.waiters.values)
+            state.waiters = [:]
+            state.waiterOrder = []
+            return (idle, waiters)
+        }
+        for waiter in waiters {
+            waiter.timeout?.cancel()
+            waiter.continuation.resume(throwing: PostgresError.poolClosed)
+        }
+        _ = try? await threads.runIfActive { idle.forEach { $0.close() } }
+        try? await threads.shutdownGracefully()
+    }
+
+    /// Connections open now, idle or in use.
+    public var openConnections: Int { state.withLock { $0.openSlots } }
+
+    // MARK: Acquire and release
+
+    private func acquire() async throws -> Lease {
+        let id = state.withLock { state -> UInt64 in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Lease, Error>) in
+                let mustWait = state.withLock { state -> Bool in
+                    if state.isClosed {
+                        continuation.resume(throwing: PostgresError.poolClosed)
+                    } else if let connection = state.idle.popLast() {
+                        continuation.resume(returning: .existing(connection))
+                    } else if state.openSlots < configuration.maxConnections {
+                        state.openSlots += 1
+                        continuation.resume(returning: .newSlot)
+                    } else if Task.isCancelled {
+                        continuation.resume(throwing: CancellationError())
+                    } else {
+                        state.waiters[id] = Waiter(continuation: continuation)
+                        state.waiterOrder.append(id)
+                        return true
+                    }
+                    return false
+                }
+                if mustWait { scheduleTimeout(for: id) }
+            }
+        } onCancel: {
+            failWaiter(id, with: CancellationError())
+        }
+    }
+
+    private func scheduleTimeout(for id: UInt64) {
+        let timeout = configuration.acquireTimeout
+        let error = PostgresError.poolTimeout(maxConnections: configuration.maxConnections, timeout: timeout)
+        let task = Task { [weak self] in
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            self?.failWaiter(id, with: error)
+        }
+        let stillWaiting = state.withLock { state -> Bool in
+            guard state.waiters[id] != nil else { return false }
+            state.waiters[id]?.timeout = task
+            return true
+        }
+        if !stillWaiting { task.cancel() }
+    }
+
+    private func failWaiter(_ id: UInt64, with error: Error) {
+        let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+        guard let waiter else { return }
+        waiter.timeout?.cancel()
+        waiter.continuation.resume(throwing: error)
+        if case PostgresError.poolTimeout = error {
+            logger.warning("database pool exhausted", metadata: ["max_connections": "\(configuration.maxConnections)"])
+        }
+    }
+
+    /// Returns a connection (or, with `nil`, a slot whose connection failed) to the pool. A broken
+    /// connection, or one left inside a transaction, is closed instead of reused.
+    private func release(_ connection: PostgresConnection?) {
+        let reusable = connection.flatMap { $0.isIdle ? $0 : nil }
+        let discarded = reusable == nil ? connection : nil
+        let waiter = state.withLock { state -> Waiter? in
+            if !state.isClosed, let waiter = state.popOldestWaiter() { return waiter }
+            if let reusable, !state.isClosed {
+                state.idle.append(reusable)
+            } else {
+                state.openSlots -= 1
+                if let reusable { closeOnPoolThread(reusable) }
+            }
+            return nil
+        }
+        if let discarded { closeOnPoolThread(discarded) }
+        if let waiter {
+            waiter.timeout?.cancel()
+            waiter.continuation.resume(returning: reusable.map(Lease.existing) ?? .newSlot)
+        }
+    }
+
+    /// `PQfinish` talks to the server, so it runs on the pool's spare thread too.
+    private func closeOnPoolThread(_ connection: PostgresConnection) {
+        threads.submit { _ in connection.close() }
+    }
+}
+
+extension PostgresPool: Service {
+    /// Keeps the pool open until graceful shutdown, then closes it. Put it before the services
+    /// that use it in a `ServiceGroup`, so it is closed after they have drained.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+}
