@@ -1,36 +1,27 @@
 import Foundation
+import Synchronization
 
-/// Runs a program to completion, blocking the calling thread. Output goes to a temporary file rather
-/// than a pipe, so a daemon the program leaves behind (`pg_ctl start`) cannot hold the read open.
+/// Runs programs with `posix_spawn` and reaps them with `waitpid`, blocking the calling thread.
+///
+/// Output goes to a temporary file rather than a pipe, so a daemon the program leaves behind
+/// (`pg_ctl start`) cannot hold the read open. Spawns are serialised with the creation of
+/// close-on-exec descriptors so no child inherits a descriptor meant for another.
 enum ChildProcess {
     struct Output {
         let status: Int32
         let output: String
     }
 
+    /// Held while creating descriptors that must not leak into children, and while spawning.
+    static let descriptorLock = Mutex(())
+
     static func run(_ executable: URL, _ arguments: [String], asUser user: String? = nil) throws -> Output {
-        let process = Process()
-        if let user {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", user, "--", executable.path] + arguments
-        } else {
-            process.executableURL = executable
-            process.arguments = arguments
-        }
-        let outputFile = FileManager.default.temporaryDirectory.appending(path: "citiesd-\(UUID().uuidString).out")
-        guard FileManager.default.createFile(atPath: outputFile.path, contents: nil) else {
-            throw EmbeddedPostgresError.commandFailed(command: "create \(outputFile.path)", status: -1, output: "")
-        }
-        defer { try? FileManager.default.removeItem(at: outputFile) }
-        let handle = try FileHandle(forWritingTo: outputFile)
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        let output = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
-        return Output(status: process.terminationStatus, output: output)
+        let outputPath = FileManager.default.temporaryDirectory.appending(path: "citiesd-\(UUID().uuidString).out").path
+        defer { unlink(outputPath) }
+        let pid = try spawn(command(executable, arguments, asUser: user), standardInput: nil, outputPath: outputPath)
+        let status = waitForExit(pid)
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        return Output(status: status, output: output)
     }
 
     /// Like ``run(_:_:asUser:)`` but throws when the program fails.
@@ -43,5 +34,46 @@ enum ChildProcess {
                 status: result.status, output: result.output)
         }
         return result.output
+    }
+
+    /// `runuser -u USER -- program …` when a user is given (this process is root).
+    static func command(_ executable: URL, _ arguments: [String], asUser user: String?) -> [String] {
+        guard let user else { return [executable.path] + arguments }
+        return ["/usr/sbin/runuser", "-u", user, "--", executable.path] + arguments
+    }
+
+    /// Starts `argv` with standard input from `standardInput` (or /dev/null) and output appended to
+    /// `outputPath` (or /dev/null); returns its pid. The caller reaps it with ``waitForExit(_:)``.
+    static func spawn(_ argv: [String], standardInput: Int32?, outputPath: String?, environment: [String]? = nil) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if let standardInput {
+            posix_spawn_file_actions_adddup2(&actions, standardInput, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let environment = environment ?? ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
+        var pid: pid_t = 0
+        let arguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        let variables: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
+        defer { (arguments + variables).forEach { free($0) } }
+        let status = descriptorLock.withLock { _ in
+            posix_spawn(&pid, argv[0], &actions, nil, arguments, variables)
+        }
+        guard status == 0 else {
+            throw EmbeddedPostgresError.commandFailed(command: argv[0], status: status, output: String(cString: strerror(status)))
+        }
+        return pid
+    }
+
+    /// Waits for `pid` and returns its exit status (128 + signal when it was killed).
+    static func waitForExit(_ pid: pid_t) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
     }
 }

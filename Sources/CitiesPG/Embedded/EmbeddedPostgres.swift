@@ -48,7 +48,12 @@ public final class EmbeddedPostgres: Sendable {
     public let binaries: PostgresBinaries
     /// The unprivileged user the server runs as when this process is root.
     private let serverUser: String?
-    private let watchdogInput: Mutex<Int32?>
+    private let watchdog: Mutex<Watchdog?>
+
+    private struct Watchdog {
+        let pid: pid_t
+        let input: Int32
+    }
     private let logger: Logger
 
     public var dataDirectory: URL { configuration.directory.appending(path: "data") }
@@ -59,7 +64,7 @@ public final class EmbeddedPostgres: Sendable {
         self.configuration = configuration
         self.binaries = binaries
         self.serverUser = serverUser
-        self.watchdogInput = Mutex(nil)
+        self.watchdog = Mutex(nil)
         self.logger = logger
     }
 
@@ -95,7 +100,6 @@ public final class EmbeddedPostgres: Sendable {
         try await NIOThreadPool.singleton.runIfActive {
             try self.pgCtl(["stop", "-m", "fast", "-w"])
             self.dismissWatchdog()
-            if self.configuration.isThrowaway { try? FileManager.default.removeItem(at: self.configuration.directory) }
             self.logger.info("embedded PostgreSQL stopped", metadata: ["directory": "\(self.configuration.directory.path)"])
         }
     }
@@ -185,42 +189,42 @@ public final class EmbeddedPostgres: Sendable {
     /// (and deletes a throwaway cluster). Ctrl-C reaches neither it nor the server (pg_ctl detaches it).
     private func startWatchdog() throws {
         var ends: [Int32] = [0, 0]
-        guard pipe(&ends) == 0 else { throw EmbeddedPostgresError.commandFailed(command: "pipe", status: errno, output: "") }
-        _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
+        try ChildProcess.descriptorLock.withLock { _ in
+            guard pipe(&ends) == 0 else { throw EmbeddedPostgresError.commandFailed(command: "pipe", status: errno, output: "") }
+            _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
+            _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
+        }
+        defer { close(ends[0]) }
         let script = """
             cat > /dev/null
             if [ -n "$CITIESD_SERVER_USER" ]; then set -- /usr/sbin/runuser -u "$CITIESD_SERVER_USER" --; else set --; fi
             "$@" "$CITIESD_PG_CTL" -D "$CITIESD_PGDATA" stop -m immediate -w > /dev/null 2>&1
             if [ -n "$CITIESD_REMOVE" ]; then rm -rf "$CITIESD_REMOVE"; fi
             """
-        let watchdog = Process()
-        let setsid = URL(fileURLWithPath: "/usr/bin/setsid")
-        if FileManager.default.isExecutableFile(atPath: setsid.path) {
-            watchdog.executableURL = setsid
-            watchdog.arguments = ["/bin/sh", "-c", script]
-        } else {
-            watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")
-            watchdog.arguments = ["-c", script]
-        }
-        watchdog.environment = [
-            "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
-            "CITIESD_SERVER_USER": serverUser ?? "",
-            "CITIESD_PG_CTL": binaries.pgCtl.path,
-            "CITIESD_PGDATA": dataDirectory.path,
-            "CITIESD_REMOVE": configuration.isThrowaway ? configuration.directory.path : "",
-        ]
-        watchdog.standardInput = FileHandle(fileDescriptor: ends[0], closeOnDealloc: true)
-        watchdog.standardOutput = FileHandle.nullDevice
-        watchdog.standardError = FileHandle.nullDevice
-        try watchdog.run()
-        watchdogInput.withLock { $0 = ends[1] }
+        let shell = ["/bin/sh", "-c", script]
+        let setsid = "/usr/bin/setsid"
+        let pid = try ChildProcess.spawn(
+            FileManager.default.isExecutableFile(atPath: setsid) ? [setsid] + shell : shell,
+            standardInput: ends[0], outputPath: nil,
+            environment: [
+                "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                "CITIESD_SERVER_USER=\(serverUser ?? "")",
+                "CITIESD_PG_CTL=\(binaries.pgCtl.path)",
+                "CITIESD_PGDATA=\(dataDirectory.path)",
+                "CITIESD_REMOVE=\(configuration.isThrowaway ? configuration.directory.path : "")",
+            ])
+        watchdog.withLock { $0 = Watchdog(pid: pid, input: ends[1]) }
     }
 
+    /// Closes the watchdog's input and waits for it: it finds the server stopped and, for a
+    /// throwaway cluster, deletes the folder.
     private func dismissWatchdog() {
-        watchdogInput.withLock { descriptor in
-            if let open = descriptor { close(open) }
-            descriptor = nil
-        }
+        guard let dismissed = watchdog.withLock({ current -> Watchdog? in
+            defer { current = nil }
+            return current
+        }) else { return }
+        close(dismissed.input)
+        _ = ChildProcess.waitForExit(dismissed.pid)
     }
 
     // MARK: Running as root
@@ -238,5 +242,23 @@ public final class EmbeddedPostgres: Sendable {
         for directory in directories where chown(directory.path, account.pointee.pw_uid, account.pointee.pw_gid) != 0 {
             throw EmbeddedPostgresError.commandFailed(command: "chown \(user) \(directory.path)", status: errno, output: String(cString: strerror(errno)))
         }
+    }
+}
+
+extension EmbeddedPostgres {
+    /// Creates an empty database (named `[a-z_][a-z0-9_]*`) and returns its connection settings:
+    /// tests give each case a database of its own on one shared cluster.
+    public func createDatabase(_ name: String) async throws -> PostgresConfiguration {
+        let isIdentifier = name.first.map { $0 == "_" || ("a"..."z").contains($0) } == true
+            && name.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("0"..."9").contains($0) } && name.count <= 63
+        guard isIdentifier else {
+            throw PostgresError.invalidParameter(index: 1, reason: "database name \(name) is not [a-z_][a-z0-9_]*")
+        }
+        let administration = connectionConfiguration()
+        // CREATE DATABASE takes no parameters; the name was checked to be a plain identifier above.
+        _ = try await NIOThreadPool.singleton.runIfActive {
+            try PostgresConnection.connect(administration).execute(script: "CREATE DATABASE \(name)")
+        }
+        return connectionConfiguration(database: name)
     }
 }

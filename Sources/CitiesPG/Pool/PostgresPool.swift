@@ -53,6 +53,7 @@ public final class PostgresPool: Sendable {
     }
 
     /// Runs `body` with a connection on one of the pool's threads.
+    @discardableResult
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         let lease = try await acquire()
         let configuration = configuration.connection
@@ -84,6 +85,7 @@ public final class PostgresPool: Sendable {
     }
 
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws.
+    @discardableResult
     public func withTransaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         try await withConnection { connection in try connection.transaction { try body(connection) } }
     }

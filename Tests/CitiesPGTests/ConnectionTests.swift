@@ -1,0 +1,215 @@
+import CitiesPG
+import Foundation
+import Testing
+
+@Suite struct ConnectionTests {
+    @Test func connectsWithConninfoAndURL() async throws {
+        let cluster = try await TestCluster.shared
+        let conninfo = cluster.connectionConfiguration()
+        let socket = cluster.socketDirectory.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let url = PostgresConfiguration("postgres://postgres@/postgres?host=\(socket)&port=\(cluster.configuration.port)&application_name=from-url")
+        for configuration in [conninfo, url] {
+            let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: configuration, maxConnections: 1))
+            let name = try await pool.withConnection { connection in
+                try connection.query("SELECT current_setting('application_name')").first!.decode(String.self, at: 0)
+            }
+            await pool.close()
+            #expect(name == (configuration == url ? "from-url" : "citiesd"))
+        }
+    }
+
+    @Test func unknownRoleIsAClearConnectionError() async throws {
+        var configuration = try await TestCluster.shared.connectionConfiguration()
+        configuration.connectionString += " user=nosuchrole"
+        let error = try expectPostgresError { _ = try PostgresConnection.connect(configuration) }
+        guard case .connectionFailed(let message, let target) = error else { Issue.record("got \(error)"); return }
+        #expect(message.contains("role \"nosuchrole\" does not exist"))
+        #expect(target.hasPrefix("nosuchrole@"))
+        #expect(error.isUnavailable)
+    }
+
+    @Test func unreachableHostNamesTargetButNotPassword() throws {
+        let configuration = PostgresConfiguration("postgres://alice:s3cret-pass@127.0.0.1:1/app", connectTimeoutSeconds: 2)
+        let error = try expectPostgresError { _ = try PostgresConnection.connect(configuration) }
+        guard case .connectionFailed(let message, _) = error else { Issue.record("got \(error)"); return }
+        #expect(message.contains("refused"))
+        #expect(error.description.contains("alice@127.0.0.1:1/app"))
+        #expect(!error.description.contains("s3cret-pass"))
+        #expect(error.description.contains("DATABASE_URL"))
+    }
+
+    @Test func tlsSettingsReachLibpq() throws {
+        let configuration = PostgresConfiguration("host=127.0.0.1 port=1 sslmode=bogus")
+        let error = try expectPostgresError { _ = try PostgresConnection.connect(configuration) }
+        #expect(error.description.contains("sslmode"))
+        let malformed = try expectPostgresError { try PostgresConfiguration("postgres://[::1").validate() }
+        guard case .connectionFailed = malformed else { Issue.record("got \(malformed)"); return }
+    }
+
+    @Test(arguments: [
+        "it's", "back\\slash", "semi; DROP TABLE cities; --", "Düsseldorf — Ζυρίχη 東京 🏙️", "\"double\"", "$1", "",
+        "tab\tnew\nline",
+    ])
+    func parametersTravelVerbatim(_ value: String) async throws {
+        try await withTestPool { pool in
+            let stored = try await pool.withConnection { connection in
+                try connection.query("CREATE TABLE IF NOT EXISTS t (value text)")
+                try connection.query("INSERT INTO t VALUES ($1)", [value])
+                let roundTrip = try connection.query("SELECT $1::text, length($1::text)", [value]).first!
+                #expect(try roundTrip.decode(String.self, at: 0) == value)
+                #expect(try roundTrip.decode(Int.self, at: 1) == value.unicodeScalars.count)
+                return try connection.query("SELECT value FROM t WHERE value = $1", [value]).rows.map { try $0.decode(String.self, at: 0) }
+            }
+            #expect(stored == [value])
+        }
+    }
+
+    @Test func nulByteIsRejectedBeforeSending() async throws {
+        try await withTestPool(maxConnections: 1) { pool in
+            let error = await #expect(throws: PostgresError.self) {
+                try await pool.withConnection { try $0.query("SELECT $1::text", ["a\u{0}b"]) }
+            }
+            #expect(error?.description.contains("NUL") == true)
+            let answer = try await pool.withConnection { try $0.query("SELECT 1").rowCount }
+            #expect(answer == 1)
+        }
+    }
+
+    @Test func decodesEveryTypeAndNull() async throws {
+        let uuid = UUID()
+        let date = Date(timeIntervalSince1970: 1_790_000_000.123456)
+        let bytes: [UInt8] = [0, 1, 0xff, 0x5c, 0x27]
+        try await withTestPool { pool in
+            try await pool.withConnection { connection in
+                let row = try connection.query(
+                    """
+                    SELECT $1::int2 AS small, $2::int4 AS medium, $3::int8 AS large, $4::float8 AS real,
+                           $5::bool AS flag, $6::text AS label, $7::timestamptz AS at, $8::uuid AS id,
+                           $9::bytea AS raw, NULL::int4 AS missing, NULL::text AS no_text, 'x'::varchar AS v
+                    """,
+                    [Int16(-7), Int32(123_456), Int64.max, -2.5e-10, true, "ü", date, uuid, bytes]
+                ).first!
+                #expect(try row.decode(Int16.self, at: 0) == -7)
+                #expect(try row.decode(Int32.self, at: 1) == 123_456)
+                #expect(try row.decode(Int64.self, at: 2) == .max)
+                #expect(try row.decode(Int.self, named: "medium") == 123_456)
+                #expect(try row.decode(Double.self, at: 3) == -2.5e-10)
+                #expect(try row.decode(Bool.self, at: 4) == true)
+                #expect(try row.decode(String.self, at: 5) == "ü")
+                let decodedDate = try row.decode(Date.self, at: 6)
+                #expect(abs(decodedDate.timeIntervalSince(date)) < 0.000_001)
+                #expect(try row.decode(UUID.self, at: 7) == uuid)
+                #expect(try row.decode([UInt8].self, at: 8) == bytes)
+                #expect(try row.decode(Int32?.self, at: 9) == nil)
+                #expect(try row.decode(String?.self, named: "no_text") == nil)
+                #expect(try row.decode(Int?.self, at: 1) == 123_456)
+                #expect(try row.decode(String.self, named: "v") == "x")
+                let null = #expect(throws: PostgresError.self) { try row.decode(Int32.self, named: "missing") }
+                #expect(null?.description.contains("missing") == true)
+                #expect(null?.description.contains("NULL") == true)
+            }
+        }
+    }
+
+    @Test func decodeFailureNamesColumnAndType() async throws {
+        try await withTestPool { pool in
+            let error = await #expect(throws: PostgresError.self) {
+                try await pool.withConnection { try $0.query("SELECT 'x'::text AS label").first!.decode(Int.self, at: 0) }
+            }
+            guard case .decoding(let column, let expected, let found) = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(column == "label")
+            #expect(expected == "Int")
+            #expect(found == "text")
+        }
+    }
+
+    @Test func uniqueViolationCarriesSQLStateAndConstraint() async throws {
+        try await withTestPool { pool in
+            let error = await #expect(throws: PostgresError.self) {
+                try await pool.withConnection { connection in
+                    try connection.query("CREATE TABLE slugs (slug text CONSTRAINT slugs_slug_key UNIQUE)")
+                    try connection.query("INSERT INTO slugs VALUES ($1)", ["paris"])
+                    try connection.query("INSERT INTO slugs VALUES ($1)", ["paris"])
+                }
+            }
+            let server = try #require(error?.serverError)
+            #expect(server.sqlState == "23505")
+            #expect(server.isUniqueViolation)
+            #expect(server.constraint == "slugs_slug_key")
+            #expect(server.table == "slugs")
+            #expect(server.detail?.contains("(slug)=(paris)") == true)
+            #expect(server.severity == "ERROR")
+            #expect(error?.isUnavailable == false)
+        }
+    }
+
+    @Test func syntaxErrorReportsPositionAndConnectionStaysUsable() async throws {
+        try await withTestPool(maxConnections: 1) { pool in
+            let error = await #expect(throws: PostgresError.self) {
+                try await pool.withConnection { try $0.query("SELECT 1 FROM WHERE") }
+            }
+            #expect(error?.sqlState == "42601")
+            #expect(error?.serverError?.position == 15)
+            let answer = try await pool.withConnection { try $0.query("SELECT 2").first!.decode(Int.self, at: 0) }
+            #expect(answer == 2)
+        }
+    }
+
+    @Test func statementTimeoutCancelsSlowQueries() async throws {
+        try await withTestPool(statementTimeout: .milliseconds(100)) { pool in
+            let error = await #expect(throws: PostgresError.self) {
+                try await pool.withConnection { try $0.query("SELECT pg_sleep(10)") }
+            }
+            #expect(error?.serverError?.isQueryCanceled == true)
+            let setting = try await pool.withConnection { try $0.query("SHOW statement_timeout").first!.decode(String.self, at: 0) }
+            #expect(setting == "100ms")
+        }
+    }
+
+    @Test func copyLoadsRowsWithEscapesAndNulls() async throws {
+        let rows: [[String?]] = [
+            ["1", "tab\there", "multi\nline\r\n"],
+            ["2", nil, "back\\slash \\N"],
+            ["3", "Zürich 🇨🇭", ""],
+        ]
+        try await withTestPool { pool in
+            let copied = try await pool.withConnection { connection in
+                try connection.query("CREATE TABLE c (id int, a text, b text)")
+                return try connection.copy("COPY c (id, a, b) FROM STDIN", rows: rows)
+            }
+            #expect(copied == 3)
+            let back = try await pool.withConnection { connection in
+                try connection.query("SELECT id::text, a, b FROM c ORDER BY id").rows.map { row in
+                    [try row.decode(String?.self, at: 0), try row.decode(String?.self, at: 1), try row.decode(String?.self, at: 2)]
+                }
+            }
+            #expect(back == rows)
+        }
+    }
+
+    @Test func failedCopyLoadsNothingAndLeavesConnectionUsable() async throws {
+        try await withTestPool(maxConnections: 1) { pool in
+            try await pool.withConnection { try $0.query("CREATE TABLE c (id int NOT NULL)") }
+            let nul = await #expect(throws: PostgresError.self) {
+                try await pool.withConnection { try $0.copy("COPY c (id) FROM STDIN", rows: [["1"], ["2\u{0}"]]) }
+            }
+            #expect(nul?.description.contains("row 2") == true)
+            let bad = await #expect(throws: PostgresError.self) {
+                try await pool.withConnection { try $0.copy("COPY c (id) FROM STDIN", rows: [["1"], ["not a number"]]) }
+            }
+            #expect(bad?.sqlState == "22P02")
+            let count = try await pool.withConnection { try $0.query("SELECT count(*) FROM c").first!.decode(Int.self, at: 0) }
+            #expect(count == 0)
+        }
+    }
+}
+
+func expectPostgresError(_ body: () throws -> Void) throws -> PostgresError {
+    do {
+        try body()
+    } catch let error as PostgresError {
+        return error
+    }
+    Issue.record("expected a PostgresError")
+    throw PostgresError.unexpected("no error thrown")
+}
