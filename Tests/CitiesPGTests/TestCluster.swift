@@ -1,17 +1,14 @@
 import CitiesPG
 import Foundation
 
-/// One throwaway cluster per test process; each test gets a database of its own on it. The cluster's
-/// watchdog stops it and deletes its folder when the test process exits.
+/// Pools on fresh databases of the process's shared throwaway cluster.
 enum TestCluster {
-    private static let cluster = Task { try await EmbeddedPostgres.start(.throwaway()) }
-
     static var shared: EmbeddedPostgres {
-        get async throws { try await cluster.value }
+        get async throws { try await EmbeddedPostgres.sharedThrowaway() }
     }
 
     static func freshDatabase() async throws -> PostgresConfiguration {
-        try await shared.createDatabase("test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))
+        try await EmbeddedPostgres.makeTestDatabase()
     }
 
     static func pool(maxConnections: Int = 4, acquireTimeout: Duration = .seconds(5), statementTimeout: Duration? = nil) async throws -> PostgresPool {

@@ -60,6 +60,9 @@ public final class PostgresConnection: @unchecked Sendable {
             PQfinish(handle)
             throw PostgresError.connectionFailed(message: message, target: configuration.redactedDescription)
         }
+        // Notices (e.g. "relation already exists, skipping") are informational; libpq would print
+        // them to stderr, outside structured logging.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
         let connection = PostgresConnection(handle: handle, configuration: configuration)
         if let timeout = configuration.statementTimeout {
             try connection.query("SELECT set_config('statement_timeout', $1, false)", ["\(timeout.milliseconds)ms"])

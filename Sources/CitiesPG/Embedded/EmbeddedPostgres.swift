@@ -246,9 +246,9 @@ public final class EmbeddedPostgres: Sendable {
 }
 
 extension EmbeddedPostgres {
-    /// Creates an empty database (named `[a-z_][a-z0-9_]*`) and returns its connection settings:
-    /// tests give each case a database of its own on one shared cluster.
-    public func createDatabase(_ name: String) async throws -> PostgresConfiguration {
+    /// Creates the database (named `[a-z_][a-z0-9_]*`) unless it exists, and returns its connection
+    /// settings: tests give each case a database of its own on one shared cluster.
+    public func createDatabaseIfMissing(_ name: String) async throws -> PostgresConfiguration {
         let isIdentifier = name.first.map { $0 == "_" || ("a"..."z").contains($0) } == true
             && name.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("0"..."9").contains($0) } && name.count <= 63
         guard isIdentifier else {
@@ -257,7 +257,10 @@ extension EmbeddedPostgres {
         let administration = connectionConfiguration()
         // CREATE DATABASE takes no parameters; the name was checked to be a plain identifier above.
         _ = try await NIOThreadPool.singleton.runIfActive {
-            try PostgresConnection.connect(administration).execute(script: "CREATE DATABASE \(name)")
+            let connection = try PostgresConnection.connect(administration)
+            if try connection.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]).rowCount == 0 {
+                try connection.execute(script: "CREATE DATABASE \(name)")
+            }
         }
         return connectionConfiguration(database: name)
     }

@@ -1,0 +1,42 @@
+import CitiesCore
+import CitiesPG
+import Hummingbird
+
+/// `health/` (liveness: the process answers, no database) and `ready/` (the database answers and
+/// its schema is current), for the gateway's and the orchestrator's probes.
+struct HealthController: Sendable {
+    let pool: PostgresPool
+    let runner: MigrationRunner
+    let metadata: ServiceMetadata
+
+    struct Health: ResponseEncodable {
+        let status: String
+        let version: String
+        let branch: String
+        let stack: String
+    }
+
+    func addRoutes(to group: RouterGroup<BasicRequestContext>) {
+        group.get("health/") { _, _ in
+            Health(status: "ok", version: metadata.version, branch: metadata.branch, stack: metadata.stack)
+        }
+        group.get("ready/") { _, context in try await ready(context: context) }
+    }
+
+    private func ready(context: BasicRequestContext) async throws -> Response {
+        let status: MigrationStatus
+        do {
+            status = try await pool.withConnection { [runner] in try runner.status(on: $0) }
+        } catch {
+            context.logger.warning("readiness check: database unavailable", metadata: ["error": "\(error)"])
+            return JSONResponse.detail("Database unavailable.", status: .serviceUnavailable, headers: [.retryAfter: "5"])
+        }
+        guard status.isUpToDate else {
+            let detail = status.drifted.isEmpty
+                ? "\(status.pending.count) migration(s) pending: run `citiesd migrate`."
+                : "Migration checksum drift: \(status.drifted.map(\.fileName).joined(separator: ", "))."
+            return JSONResponse.detail(detail, status: .serviceUnavailable, headers: [.retryAfter: "5"])
+        }
+        return JSONResponse.make(["status": "ready"], status: .ok)
+    }
+}

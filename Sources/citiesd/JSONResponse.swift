@@ -1,0 +1,17 @@
+import Foundation
+import Hummingbird
+
+/// JSON responses built outside Hummingbird's `ResponseEncodable` path: error bodies in DRF's
+/// `{"detail": …}` shape and responses that need a status or headers of their own.
+enum JSONResponse {
+    static func make(_ body: some Encodable, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        let data = (try? JSONEncoder().encode(body)) ?? Data("{}".utf8)
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func detail(_ message: String, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
+        make(["detail": message], status: status, headers: headers)
+    }
+}

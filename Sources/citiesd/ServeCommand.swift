@@ -1,0 +1,68 @@
+import ArgumentParser
+import CitiesCore
+import CitiesPG
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the REST API. SIGTERM or Ctrl-C drains requests in flight, then exits."
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Address to listen on. Env: HOST. Default: 127.0.0.1.")
+    var hostname: String?
+
+    @Option(help: "Port to listen on. Env: PORT. Default: 8080.")
+    var port: Int?
+
+    @Option(help: "The JSON file holding the URI prefix ({\"uri\": \"/ws/cities\"}). Env: CITIESD_PACKAGE_JSON. Default: config/package.json.")
+    var packageJSON: String?
+
+    @Flag(help: "Run on a private PostgreSQL cluster under --embedded-dir, created, migrated and loaded with sample data on first use; ignores DATABASE_URL.")
+    var embedded = false
+
+    @Option(help: "Folder of the embedded cluster. Env: CITIESD_EMBEDDED_DIR. Default: .citiesd/postgres.")
+    var embeddedDir: String?
+
+    func run() async throws {
+        let environment = Environment()
+        let logger = try global.bootstrapLogging(environment)
+        let api = try APIConfiguration.load(from: try environment.resolve(packageJSON, "CITIESD_PACKAGE_JSON", default: "config/package.json"))
+        let host = try environment.resolve(hostname, "HOST", default: "127.0.0.1")
+        let port = try environment.resolve(port, "PORT", default: 8080)
+        guard (0...65535).contains(port) else { throw ValidationError("port must be 0…65535, got \(port)") }
+        var poolConfiguration = try database.poolConfiguration(environment)
+
+        var cluster: EmbeddedPostgres?
+        if embedded {
+            let directory = try environment.resolve(embeddedDir, "CITIESD_EMBEDDED_DIR", default: ".citiesd/postgres")
+            let started = try await EmbeddedDatabase.prepare(directory: URL(fileURLWithPath: directory), logger: logger)
+            cluster = started.cluster
+            poolConfiguration.connection.connectionString = started.connection.connectionString
+        }
+
+        let pool = PostgresPool(configuration: poolConfiguration, logger: logger)
+        let app = try buildApplication(
+            api: api, pool: pool, metadata: ServiceMetadata(environment: environment.variables),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "citiesd"),
+            logger: logger)
+        logger.info("citiesd starting", metadata: [
+            "address": "\(host):\(port)", "prefix": "\(api.prefix)",
+            "database": "\(poolConfiguration.connection.redactedDescription)",
+        ])
+        do {
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch {
+            try await cluster?.stop()
+            throw error
+        }
+        try await cluster?.stop()
+        logger.info("citiesd stopped")
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import CitiesPG
+import Foundation
+import Testing
+
+@testable import citiesd
+
+/// Runs the real `citiesd` binary, as operators and pipelines do, and checks output and exit codes.
+@Suite struct MigrateCommandTests {
+    @Test func statusApplyAndDryRunReportWithDocumentedExitCodes() async throws {
+        let database = try await EmbeddedPostgres.makeTestDatabase()
+        let url = database.connectionString
+
+        let pending = try CitiesdProcess.run(["migrate", "status", "--database-url", url])
+        #expect(pending.status == 1)
+        #expect(pending.stdout.contains("pending  0001_initial_schema.sql"))
+
+        let dryRun = try CitiesdProcess.run(["migrate", "--dry-run", "--database-url", url])
+        #expect(dryRun.status == 0)
+        #expect(dryRun.stdout.contains("would apply 0001_initial_schema.sql"))
+        #expect(try CitiesdProcess.run(["migrate", "status", "--database-url", url]).status == 1, "dry run must change nothing")
+
+        let apply = try CitiesdProcess.run(["migrate", "--database-url", url])
+        #expect(apply.status == 0)
+        #expect(apply.stdout.range(of: #"applied 0001_initial_schema\.sql in [0-9.]+ ms"#, options: .regularExpression) != nil)
+
+        let again = try CitiesdProcess.run(["migrate", "up", "--database-url", url])
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("database is up to date"))
+
+        let upToDate = try CitiesdProcess.run(["migrate", "status", "--database-url", url])
+        #expect(upToDate.status == 0)
+        #expect(upToDate.stdout.contains("applied  0001_initial_schema.sql"))
+    }
+
+    @Test func driftExitsWithTwoNamingTheFile() async throws {
+        let database = try await EmbeddedPostgres.makeTestDatabase()
+        #expect(try CitiesdProcess.run(["migrate", "--database-url", database.connectionString]).status == 0)
+        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: database, maxConnections: 1))
+        try await pool.withConnection { try $0.query("UPDATE schema_migrations SET checksum = $1 WHERE version = 1", ["edited"]) }
+        await pool.close()
+        for arguments in [["migrate"], ["migrate", "status"], ["migrate", "--dry-run"]] {
+            let result = try CitiesdProcess.run(arguments + ["--database-url", database.connectionString])
+            #expect(result.status == 2, "\(arguments)")
+            #expect((result.stdout + result.stderr).contains("0001_initial_schema.sql"))
+        }
+    }
+
+    @Test func unreachableDatabaseExitsWithFourAndAClearMessage() throws {
+        let result = try CitiesdProcess.run(["migrate", "status", "--database-url", "postgres://ops:hunter2@127.0.0.1:1/cities"])
+        #expect(result.status == 4)
+        #expect(result.stderr.contains("cannot connect to PostgreSQL at ops@127.0.0.1:1/cities"))
+        #expect(!result.stderr.contains("hunter2"))
+    }
+
+    @Test func pgEnvironmentVariablesAreHonoured() async throws {
+        let cluster = try await EmbeddedPostgres.sharedThrowaway()
+        let database = try await EmbeddedPostgres.makeTestDatabase()
+        let name = try #require(database.connectionString.split(separator: " ").first { $0.hasPrefix("dbname=") })
+            .dropFirst("dbname='".count).dropLast()
+        let result = try CitiesdProcess.run(["migrate"], environment: [
+            "PGHOST": cluster.socketDirectory.path, "PGPORT": "\(cluster.configuration.port)",
+            "PGUSER": "postgres", "PGDATABASE": String(name),
+        ])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("applied 0001_initial_schema.sql"))
+    }
+
+    @Test func usageErrorsExitWith64() throws {
+        let result = try CitiesdProcess.run(["migrate", "status", "--database-url", "postgres://[::1"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("DATABASE_URL"))
+        #expect(try CitiesdProcess.run(["migrate", "--no-such-flag"]).status == 64)
+    }
+
+    @Test func everyCommandHasHelp() throws {
+        for command in [["--help"], ["serve", "--help"], ["migrate", "--help"], ["migrate", "status", "--help"]] {
+            let result = try CitiesdProcess.run(command)
+            #expect(result.status == 0, "\(command)")
+            #expect(result.stdout.contains("USAGE"), "\(command)")
+        }
+    }
+}
