@@ -9,7 +9,7 @@ struct HealthController: Sendable {
     let runner: MigrationRunner
     let metadata: ServiceMetadata
 
-    struct Health: ResponseEncodable {
+    struct Health: Encodable {
         let status: String
         let version: String
         let branch: String
@@ -18,7 +18,8 @@ struct HealthController: Sendable {
 
     func addRoutes(to group: RouterGroup<BasicRequestContext>) {
         group.get("health/") { _, _ in
-            Health(status: "ok", version: metadata.version, branch: metadata.branch, stack: metadata.stack)
+            JSONResponse.make(
+                Health(status: "ok", version: metadata.version, branch: metadata.branch, stack: metadata.stack), status: .ok)
         }
         group.get("ready/") { _, context in try await ready(context: context) }
     }

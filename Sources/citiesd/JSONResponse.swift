@@ -4,10 +4,17 @@ import Hummingbird
 /// JSON responses built outside Hummingbird's `ResponseEncodable` path: error bodies in DRF's
 /// `{"detail": …}` shape and responses that need a status or headers of their own.
 enum JSONResponse {
+    /// Sorted keys: the same resource always serialises to the same bytes.
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
     static func make(_ body: some Encodable, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.contentType] = "application/json"
-        let data = (try? JSONEncoder().encode(body)) ?? Data("{}".utf8)
+        let data = (try? encoder.encode(body)) ?? Data("{}".utf8)
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
