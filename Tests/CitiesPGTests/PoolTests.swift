@@ -114,3 +114,63 @@ import Testing
         }
     }
 }
+
+@Suite struct EmbeddedPostgresTests {
+    @Test func listensOnLoopbackTCPOnlyWhenAsked() async throws {
+        let port = try freeLoopbackPort()
+        let cluster = try await EmbeddedPostgres.start(.throwaway(port: port, listensOnTCP: true))
+        let tcp = PostgresConfiguration("postgres://postgres@127.0.0.1:\(port)/postgres")
+        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: tcp, maxConnections: 1))
+        let address = try await pool.withConnection { try $0.query("SELECT host(inet_server_addr())").first!.decode(String?.self, at: 0) }
+        await pool.close()
+        try await cluster.stop()
+        #expect(address == "127.0.0.1")
+
+        let socketOnlyPort = try freeLoopbackPort()
+        let socketOnly = try await EmbeddedPostgres.start(.throwaway(port: socketOnlyPort))
+        let viaTCP = PostgresConfiguration("host=127.0.0.1 port=\(socketOnlyPort) user=postgres connect_timeout=2")
+        let refused = #expect(throws: PostgresError.self) { _ = try PostgresConnection.connect(viaTCP) }
+        let socketPool = PostgresPool(configuration: PostgresPoolConfiguration(connection: socketOnly.connectionConfiguration(), maxConnections: 1))
+        let viaSocket = try await socketPool.withConnection { try $0.query("SELECT 1").rowCount }
+        await socketPool.close()
+        try await socketOnly.stop()
+        #expect(refused?.description.contains("refused") == true)
+        #expect(viaSocket == 1)
+    }
+
+    @Test func locatesServerProgramsFromTheUsualPlaces() throws {
+        let binaries = try PostgresBinaries.locate(environment: ["PATH": "/nonexistent"])
+        #expect(FileManager.default.isExecutableFile(atPath: binaries.initdb.path))
+        #expect(FileManager.default.isExecutableFile(atPath: binaries.pgCtl.path))
+        #expect(FileManager.default.isExecutableFile(atPath: binaries.postgres.path))
+    }
+
+    @Test func runsTheServerAsAnUnprivilegedUser() async throws {
+        let shared = try await TestCluster.shared
+        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: shared.connectionConfiguration(), maxConnections: 1))
+        let settings = try await pool.withConnection { connection in
+            try connection.query("SELECT current_setting('fsync'), current_setting('listen_addresses'), current_setting('server_encoding'), current_setting('lc_ctype')")
+                .first.map { row in try (0..<4).map { try row.decode(String.self, at: $0) } }
+        }
+        await pool.close()
+        #expect(settings == ["off", "", "UTF8", "C.UTF-8"])
+        let owner = try FileManager.default.attributesOfItem(atPath: shared.dataDirectory.path)[.ownerAccountID] as? Int
+        #expect(owner != 0, "PostgreSQL refuses to run as root")
+    }
+}
+
+/// Asks the kernel for a free port on 127.0.0.1.
+func freeLoopbackPort() throws -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+    }
+    guard bound else { throw PostgresError.unexpected("cannot bind a loopback socket") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
