@@ -122,9 +122,29 @@ import Testing
         let tcp = PostgresConfiguration("postgres://postgres@127.0.0.1:\(port)/postgres")
         let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: tcp, maxConnections: 1))
         let address = try await pool.withConnection { try $0.query("SELECT host(inet_server_addr())").first!.decode(String?.self, at: 0) }
-        await pool.close()
-        try await cluster.stop()
         #expect(address == "127.0.0.1")
+
+        // Password authentication for one role over TCP: a wrong password is a clear connection error.
+        let hba = cluster.dataDirectory.appending(path: "pg_hba.conf")
+        let rules = try String(contentsOf: hba, encoding: .utf8)
+        try ("host all app 127.0.0.1/32 scram-sha-256\n" + rules).write(to: hba, atomically: false, encoding: .utf8)
+        try await pool.withConnection { connection in
+            try connection.query("SELECT set_config('password_encryption', 'scram-sha-256', false)")
+            try connection.execute(script: "CREATE ROLE app LOGIN PASSWORD 'right-password'")
+            try connection.query("SELECT pg_reload_conf()")
+        }
+        await pool.close()
+        let wrong = try expectPostgresError {
+            _ = try PostgresConnection.connect(PostgresConfiguration("postgres://app:wrong-password@127.0.0.1:\(port)/postgres"))
+        }
+        #expect(wrong.description.contains("password authentication failed for user \"app\""))
+        #expect(!wrong.description.contains("wrong-password"))
+        let appPool = PostgresPool(configuration: PostgresPoolConfiguration(
+            connection: PostgresConfiguration("postgres://app:right-password@127.0.0.1:\(port)/postgres"), maxConnections: 1))
+        let user = try await appPool.withConnection { try $0.query("SELECT current_user").first!.decode(String.self, at: 0) }
+        await appPool.close()
+        #expect(user == "app")
+        try await cluster.stop()
 
         let socketOnlyPort = try freeLoopbackPort()
         let socketOnly = try await EmbeddedPostgres.start(.throwaway(port: socketOnlyPort))
