@@ -1,0 +1,31 @@
+import Foundation
+
+public enum EventStatus: String, Sendable, Hashable, CaseIterable, Codable {
+    case scheduled
+    case cancelled
+}
+
+/// An event as the cities service knows it, keyed by the events service's id.
+public struct Event: Sendable, Hashable {
+    public var externalID: String
+    public var cityID: Int64
+    /// A short slug such as `concert`.
+    public var category: String
+    public var startsAt: Date
+    public var endsAt: Date
+    public var status: EventStatus
+
+    public init(externalID: String, cityID: Int64, category: String, startsAt: Date, endsAt: Date, status: EventStatus = .scheduled) {
+        self.externalID = externalID
+        self.cityID = cityID
+        self.category = category
+        self.startsAt = startsAt
+        self.endsAt = endsAt
+        self.status = status
+    }
+
+    /// Scheduled and overlapping `[from, to)`: it starts before `to` and ends after `from`.
+    public func counts(from: Date, to: Date) -> Bool {
+        status == .scheduled && startsAt < to && endsAt > from
+    }
+}

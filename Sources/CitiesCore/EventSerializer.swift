@@ -1,0 +1,89 @@
+import Foundation
+
+/// The event resource's serializer: `{"id", "city", "category", "starts_at", "ends_at", "status"}`.
+public struct EventSerializer: Sendable {
+    public static let maximumCategoryLength = 50
+    public static let dateTimeFormatMessage =
+        "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
+
+    public init() {}
+
+    public func validate(_ data: JSONValue) throws(ValidationErrors) -> Event {
+        guard case .object(let object) = data else { throw FieldReader.expectedObject(got: data) }
+        var reader = FieldReader(object: object, partial: false)
+        let externalID = reader.string("id", required: true, maxLength: 255) ?? nil
+        let cityID = reader.integer("city", required: true, min: 1) ?? nil
+        let category = reader.string("category", required: true, maxLength: Self.maximumCategoryLength) ?? nil
+        if let category, !Slug.isValid(category) {
+            reader.fail("category", "Enter a valid “slug” consisting of lowercase letters, numbers and single hyphens.")
+        }
+        let startsAt = dateTime(&reader, "starts_at")
+        let endsAt = dateTime(&reader, "ends_at")
+        let statusText = reader.string("status", required: false, maxLength: 20) ?? nil
+        let status = reader.choice("status", statusText) { EventStatus(rawValue: $0) != nil }.flatMap(EventStatus.init(rawValue:))
+        if let startsAt, let endsAt, endsAt < startsAt {
+            reader.failNonField("ends_at must not be before starts_at.")
+        }
+        guard reader.errors.isEmpty, let externalID, let cityID, let category, let startsAt, let endsAt else {
+            throw reader.errors
+        }
+        return Event(externalID: externalID, cityID: cityID, category: category, startsAt: startsAt, endsAt: endsAt, status: status ?? .scheduled)
+    }
+
+    /// Validates a bulk body: a JSON array of events. Errors come back aligned with the input, one
+    /// object per item (empty for valid items), as DRF's list serializer reports them.
+    public func validateList(_ data: JSONValue, maximumCount: Int) throws(BulkValidationErrors) -> [Event] {
+        guard case .array(let items) = data else {
+            throw .notAList("Expected a list of items but got type \"\(data.pythonTypeName)\".")
+        }
+        guard items.count <= maximumCount else {
+            throw .notAList("Ensure this field has no more than \(maximumCount) elements.")
+        }
+        var events: [Event] = []
+        var itemErrors: [ValidationErrors] = []
+        var seen: [String: Int] = [:]
+        for (index, item) in items.enumerated() {
+            do {
+                let event = try validate(item)
+                if let first = seen[event.externalID] {
+                    itemErrors.append(ValidationErrors(["id": ["Duplicate id; item \(first) has it already."]]))
+                } else {
+                    seen[event.externalID] = index
+                    itemErrors.append(ValidationErrors())
+                }
+                events.append(event)
+            } catch {
+                itemErrors.append(error)
+            }
+        }
+        guard itemErrors.allSatisfy(\.isEmpty) else { throw .items(itemErrors) }
+        return events
+    }
+
+    public func representation(of event: Event) -> JSONValue {
+        .object([
+            "id": .string(event.externalID),
+            "city": .integer(event.cityID),
+            "category": .string(event.category),
+            "starts_at": .string(ISOTimestamp.string(from: event.startsAt)),
+            "ends_at": .string(ISOTimestamp.string(from: event.endsAt)),
+            "status": .string(event.status.rawValue),
+        ])
+    }
+
+    private func dateTime(_ reader: inout FieldReader, _ field: String) -> Date? {
+        guard let text = reader.string(field, required: true, maxLength: 64) ?? nil else { return nil }
+        guard let date = ISOTimestamp.date(from: text) else {
+            reader.fail(field, Self.dateTimeFormatMessage)
+            return nil
+        }
+        return date
+    }
+}
+
+/// Errors of a bulk write: the body is not a list (DRF: `{"non_field_errors": [...]}`), or some items
+/// are invalid (DRF: a list of per-item error objects, aligned with the input).
+public enum BulkValidationErrors: Error, Sendable, Hashable {
+    case notAList(String)
+    case items([ValidationErrors])
+}

@@ -1,0 +1,139 @@
+import Foundation
+
+/// A complete in-memory implementation of ``CityStore``, ``EventStore`` and ``EventCountQuery``,
+/// for other services' tests. It follows the PostgreSQL implementation's semantics exactly (the
+/// shared contract tests check both).
+public actor InMemoryCitiesStore: CityStore, EventStore, EventCountQuery {
+    private var cities: [Int64: City] = [:]
+    private var events: [String: Event] = [:]
+    private var nextID: Int64 = 1
+    private let clock: @Sendable () -> Date
+
+    public init(clock: @escaping @Sendable () -> Date = Date.init) {
+        self.clock = clock
+    }
+
+    // MARK: CityStore
+
+    public func list(_ query: CityListQuery, now: Date) -> CityPage {
+        let needle = query.search.map(SearchText.fold)
+        let matching = cities.values.filter { city in
+            (query.countryCode == nil || city.countryCode == query.countryCode)
+                && (query.isActive == nil || city.isActive == query.isActive)
+                && (needle == nil || needle!.isEmpty || SearchText.fold(city.name).contains(needle!))
+        }
+        let counts = eventCountsByCity(EventCountFilter(), now: now)
+        let rows = matching.map { CityWithEventCount(city: $0, eventCount: counts[$0.id] ?? 0) }
+            .sorted { Self.precedes($0, $1, query.ordering) }
+        let start = (query.page - 1) * query.pageSize
+        let page = start < rows.count ? Array(rows[start..<min(rows.count, start + query.pageSize)]) : []
+        return CityPage(count: rows.count, results: page)
+    }
+
+    public func city(id: Int64, now: Date) -> CityWithEventCount? {
+        guard let city = cities[id] else { return nil }
+        return CityWithEventCount(city: city, eventCount: eventCountsByCity(EventCountFilter(), now: now)[id] ?? 0)
+    }
+
+    public func create(_ draft: CityDraft) throws -> City {
+        try checkSlugIsFree(draft.slug, except: nil)
+        let now = clock()
+        let city = City(id: nextID, draft: draft, createdAt: now, updatedAt: now)
+        nextID += 1
+        cities[city.id] = city
+        return city
+    }
+
+    public func update(id: Int64, with draft: CityDraft) throws -> City? {
+        guard let existing = cities[id] else { return nil }
+        try checkSlugIsFree(draft.slug, except: id)
+        let city = City(id: id, draft: draft, createdAt: existing.createdAt, updatedAt: clock())
+        cities[id] = city
+        return city
+    }
+
+    public func delete(id: Int64) -> Bool {
+        guard cities.removeValue(forKey: id) != nil else { return false }
+        events = events.filter { $0.value.cityID != id }
+        return true
+    }
+
+    // MARK: EventStore
+
+    public func upsert(_ incoming: [Event]) throws -> UpsertSummary {
+        let itemErrors = incoming.map { event in
+            cities[event.cityID] == nil ? ValidationErrors(["city": [CityMessages.unknownCity(event.cityID)]]) : ValidationErrors()
+        }
+        guard itemErrors.allSatisfy(\.isEmpty) else { throw BulkValidationErrors.items(itemErrors) }
+        var summary = UpsertSummary()
+        for event in incoming {
+            switch events[event.externalID] {
+            case nil: summary.created += 1
+            case event: summary.unchanged += 1
+            default: summary.updated += 1
+            }
+            events[event.externalID] = event
+        }
+        return summary
+    }
+
+    public func delete(externalID: String) -> Bool {
+        events.removeValue(forKey: externalID) != nil
+    }
+
+    // MARK: EventCountQuery
+
+    public func eventCounts(_ filter: EventCountFilter, countryCode: String?, now: Date) -> [CityEventCount] {
+        let counts = eventCountsByCity(filter, now: now)
+        return cities.values
+            .filter { $0.isActive && (countryCode == nil || $0.countryCode == countryCode) }
+            .sorted { Self.precedes(CityWithEventCount(city: $0, eventCount: 0), CityWithEventCount(city: $1, eventCount: 0), CityOrdering(.name)) }
+            .map { CityEventCount(id: $0.id, slug: $0.slug, name: $0.name, eventCount: counts[$0.id] ?? 0) }
+    }
+
+    public func histogram(cityID: Int64, interval: CountInterval, from: Date, to: Date, categories: Set<String>) -> [CountBucket]? {
+        guard cities[cityID] != nil else { return nil }
+        let candidates = events.values.filter { $0.cityID == cityID && (categories.isEmpty || categories.contains($0.category)) }
+        return interval.buckets(from: from, to: to).map { bucket in
+            CountBucket(start: bucket.start, end: bucket.end,
+                        count: candidates.filter { $0.counts(from: bucket.start, to: bucket.end) }.count)
+        }
+    }
+
+    // MARK: Helpers
+
+    private func eventCountsByCity(_ filter: EventCountFilter, now: Date) -> [Int64: Int] {
+        events.values.reduce(into: [:]) { counts, event in
+            if filter.counts(event, now: now) { counts[event.cityID, default: 0] += 1 }
+        }
+    }
+
+    private func checkSlugIsFree(_ slug: String, except id: Int64?) throws {
+        if cities.values.contains(where: { $0.slug == slug && $0.id != id }) {
+            throw ValidationErrors(["slug": [CityMessages.duplicateSlug]])
+        }
+    }
+
+    /// The order PostgreSQL gives: `COLLATE "C"` names (code point order), NULLs last ascending
+    /// and first descending, ties by id ascending.
+    static func precedes(_ left: CityWithEventCount, _ right: CityWithEventCount, _ ordering: CityOrdering) -> Bool {
+        func compare<T: Comparable>(_ a: T?, _ b: T?) -> Bool? {
+            switch (a, b) {
+            case let (a?, b?): return a == b ? nil : (a < b) != ordering.descending
+            case (nil, nil): return nil
+            case (nil, _): return ordering.descending
+            case (_, nil): return !ordering.descending
+            }
+        }
+        let decided: Bool?
+        switch ordering.field {
+        case .name:
+            decided = left.city.name == right.city.name ? nil
+                : left.city.name.utf8.lexicographicallyPrecedes(right.city.name.utf8) != ordering.descending
+        case .eventCount: decided = compare(left.eventCount, right.eventCount)
+        case .population: decided = compare(left.city.population, right.city.population)
+        case .createdAt: decided = compare(left.city.createdAt, right.city.createdAt)
+        }
+        return decided ?? (left.city.id < right.city.id)
+    }
+}
