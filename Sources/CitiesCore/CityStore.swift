@@ -40,3 +40,6 @@ public enum SearchText {
         text.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: nil)
     }
 }
+
+/// Everything the API needs from storage.
+public typealias CitiesRepository = CityStore & EventStore & EventCountQuery

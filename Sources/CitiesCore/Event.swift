@@ -29,3 +29,22 @@ public struct Event: Sendable, Hashable {
         status == .scheduled && startsAt < to && endsAt > from
     }
 }
+
+extension Event {
+    /// Per-item errors for external ids that appear more than once in a batch (a batch may name each
+    /// event once), aligned with the batch; nil when every id is unique.
+    public static func duplicateIDErrors(_ events: [Event]) -> [ValidationErrors]? {
+        var firstIndex: [String: Int] = [:]
+        var errors = Array(repeating: ValidationErrors(), count: events.count)
+        var found = false
+        for (index, event) in events.enumerated() {
+            if let first = firstIndex[event.externalID] {
+                errors[index].add("Duplicate id; item \(first) has it already.", to: "id")
+                found = true
+            } else {
+                firstIndex[event.externalID] = index
+            }
+        }
+        return found ? errors : nil
+    }
+}

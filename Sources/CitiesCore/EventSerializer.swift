@@ -41,22 +41,16 @@ public struct EventSerializer: Sendable {
         }
         var events: [Event] = []
         var itemErrors: [ValidationErrors] = []
-        var seen: [String: Int] = [:]
-        for (index, item) in items.enumerated() {
+        for item in items {
             do {
-                let event = try validate(item)
-                if let first = seen[event.externalID] {
-                    itemErrors.append(ValidationErrors(["id": ["Duplicate id; item \(first) has it already."]]))
-                } else {
-                    seen[event.externalID] = index
-                    itemErrors.append(ValidationErrors())
-                }
-                events.append(event)
+                events.append(try validate(item))
+                itemErrors.append(ValidationErrors())
             } catch {
                 itemErrors.append(error)
             }
         }
         guard itemErrors.allSatisfy(\.isEmpty) else { throw .items(itemErrors) }
+        if let duplicates = Event.duplicateIDErrors(events) { throw .items(duplicates) }
         return events
     }
 

@@ -61,6 +61,7 @@ public actor InMemoryCitiesStore: CityStore, EventStore, EventCountQuery {
     // MARK: EventStore
 
     public func upsert(_ incoming: [Event]) throws -> UpsertSummary {
+        if let duplicates = Event.duplicateIDErrors(incoming) { throw BulkValidationErrors.items(duplicates) }
         let itemErrors = incoming.map { event in
             cities[event.cityID] == nil ? ValidationErrors(["city": [CityMessages.unknownCity(event.cityID)]]) : ValidationErrors()
         }

@@ -1,3 +1,4 @@
+import CitiesCore
 import CitiesPG
 import Foundation
 
@@ -40,11 +41,11 @@ enum SampleData {
             try connection.execute(script: "LOCK TABLE cities IN SHARE ROW EXCLUSIVE MODE")
             guard try connection.query("SELECT count(*) FROM cities").first?.decode(Int.self, at: 0) == 0 else { return nil }
             let cityRows: [[String?]] = cities.map { city in
-                [city.slug, city.name, city.countryCode, city.region, city.timezone,
+                [city.slug, city.name, SearchText.fold(city.name), city.countryCode, city.region, city.timezone,
                  "\(city.latitude)", "\(city.longitude)", "\(city.population)"]
             }
             try connection.copy(
-                "COPY cities (slug, name, country_code, region, timezone, latitude, longitude, population) FROM STDIN",
+                "COPY cities (slug, name, search_name, country_code, region, timezone, latitude, longitude, population) FROM STDIN",
                 rows: cityRows)
             let ids = try connection.query("SELECT slug, id FROM cities").rows.reduce(into: [String: Int]()) { ids, row in
                 ids[try row.decode(String.self, at: 0)] = try row.decode(Int.self, at: 1)

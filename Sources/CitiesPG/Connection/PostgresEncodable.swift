@@ -68,7 +68,7 @@ extension UUID: PostgresEncodable {
 extension Date: PostgresEncodable {
     public static var typeOID: UInt32 { PostgresTypeOID.timestamptz }
     public func postgresParameter() -> PostgresParameterValue {
-        .text(PostgresTimestamp.isoString(microsecondsSince1970: PostgresTimestamp.microseconds(since1970: self)))
+        .text(PostgresTimestamp.isoString(self))
     }
 }
 

@@ -14,6 +14,10 @@ enum PostgresTimestamp {
     }
 
     /// `2026-11-24 18:43:27.123456+00`, the form the server parses for timestamptz in any DateStyle.
+    static func isoString(_ date: Date) -> String {
+        isoString(microsecondsSince1970: microseconds(since1970: date))
+    }
+
     static func isoString(microsecondsSince1970 value: Int64) -> String {
         var seconds = time_t(value.dividedRoundingDown(by: 1_000_000))
         let micros = value - Int64(seconds) * 1_000_000
