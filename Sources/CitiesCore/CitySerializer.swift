@@ -4,29 +4,49 @@ import Foundation
 /// once, cross-field errors under `non_field_errors`, read-only fields ignored, partial validation
 /// for PATCH) and the output representation.
 public struct CitySerializer: Sendable {
-    public static let readOnlyFields: Set<String> = ["id", "event_count", "created_at", "updated_at"]
+    public enum Field {
+        public static let id = FieldDescription("id", .integer, label: "ID", readOnly: true)
+        public static let slug = FieldDescription("slug", .slug, label: "Slug", maxLength: Slug.maximumLength)
+        public static let name = FieldDescription("name", .string, label: "Name", required: true, maxLength: 200)
+        public static let countryCode = FieldDescription("country_code", .choice, label: "Country code", required: true, maxLength: 2, choices: CountryCode.assigned.sorted())
+        public static let region = FieldDescription("region", .string, label: "Region", nullable: true, maxLength: 200)
+        public static let timezone = FieldDescription("timezone", .choice, label: "Timezone", required: true, maxLength: 64, choices: TimeZoneName.known.sorted())
+        public static let latitude = FieldDescription("latitude", .float, label: "Latitude", nullable: true, minValue: -90, maxValue: 90)
+        public static let longitude = FieldDescription("longitude", .float, label: "Longitude", nullable: true, minValue: -180, maxValue: 180)
+        public static let population = FieldDescription("population", .integer, label: "Population", nullable: true, minValue: 0)
+        public static let isActive = FieldDescription("is_active", .boolean, label: "Is active")
+        public static let eventCount = FieldDescription("event_count", .integer, label: "Event count", readOnly: true)
+        public static let createdAt = FieldDescription("created_at", .datetime, label: "Created at", readOnly: true)
+        public static let updatedAt = FieldDescription("updated_at", .datetime, label: "Updated at", readOnly: true)
+    }
+
+    /// Every field in representation order, for `OPTIONS` and the OpenAPI document.
+    public static let fields: [FieldDescription] = [
+        Field.id, Field.slug, Field.name, Field.countryCode, Field.region, Field.timezone, Field.latitude,
+        Field.longitude, Field.population, Field.isActive, Field.eventCount, Field.createdAt, Field.updatedAt,
+    ]
 
     public init() {}
 
     /// Validates a create (`instance == nil`), a full update (PUT) or, with `partial`, a PATCH of
-    /// `instance`. Returns the draft to store.
+    /// `instance`. Returns the draft to store. Read-only and unknown fields are ignored.
     public func validate(_ data: JSONValue, instance: CityDraft? = nil, partial: Bool = false) throws(ValidationErrors) -> CityDraft {
         guard case .object(let object) = data else { throw FieldReader.expectedObject(got: data) }
         var reader = FieldReader(object: object, partial: partial)
 
-        let name = reader.string("name", required: true, maxLength: 200) ?? nil
-        let givenSlug = reader.string("slug", required: false, maxLength: Slug.maximumLength) ?? nil
+        let name = reader.string(Field.name) ?? nil
+        let givenSlug = reader.string(Field.slug) ?? nil
         if let givenSlug, !Slug.isValid(givenSlug) {
-            reader.fail("slug", "Enter a valid “slug” consisting of lowercase letters, numbers and single hyphens.")
+            reader.fail(Field.slug.name, "Enter a valid “slug” consisting of lowercase letters, numbers and single hyphens.")
         }
-        let countryText = reader.string("country_code", required: true, maxLength: 2) ?? nil
-        let countryCode = reader.choice("country_code", countryText?.uppercased(), isValid: CountryCode.isAssigned)
-        let region = reader.string("region", required: false, nullable: true, maxLength: 200)
-        let timezone = reader.choice("timezone", reader.string("timezone", required: true, maxLength: 64) ?? nil, isValid: TimeZoneName.isValid)
-        let latitude = reader.double("latitude", required: false, nullable: true, min: -90, max: 90)
-        let longitude = reader.double("longitude", required: false, nullable: true, min: -180, max: 180)
-        let population = reader.integer("population", required: false, nullable: true, min: 0)
-        let isActive = reader.bool("is_active", required: false)
+        let countryText = reader.string(Field.countryCode) ?? nil
+        let countryCode = reader.choice(Field.countryCode, countryText?.uppercased(), isValid: CountryCode.isAssigned)
+        let region = reader.string(Field.region)
+        let timezone = reader.choice(Field.timezone, reader.string(Field.timezone) ?? nil, isValid: TimeZoneName.isValid)
+        let latitude = reader.double(Field.latitude)
+        let longitude = reader.double(Field.longitude)
+        let population = reader.integer(Field.population)
+        let isActive = reader.bool(Field.isActive)
 
         var errors = reader.errors
         let resolvedName = name ?? instance?.name

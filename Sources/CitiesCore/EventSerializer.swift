@@ -6,21 +6,32 @@ public struct EventSerializer: Sendable {
     public static let dateTimeFormatMessage =
         "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
 
+    public enum Field {
+        public static let id = FieldDescription("id", .string, label: "Id", required: true, maxLength: 255)
+        public static let city = FieldDescription("city", .integer, label: "City", required: true, minValue: 1)
+        public static let category = FieldDescription("category", .slug, label: "Category", required: true, maxLength: EventSerializer.maximumCategoryLength)
+        public static let startsAt = FieldDescription("starts_at", .datetime, label: "Starts at", required: true, maxLength: 64)
+        public static let endsAt = FieldDescription("ends_at", .datetime, label: "Ends at", required: true, maxLength: 64)
+        public static let status = FieldDescription("status", .choice, label: "Status", maxLength: 20, choices: EventStatus.allCases.map(\.rawValue))
+    }
+
+    public static let fields: [FieldDescription] = [Field.id, Field.city, Field.category, Field.startsAt, Field.endsAt, Field.status]
+
     public init() {}
 
     public func validate(_ data: JSONValue) throws(ValidationErrors) -> Event {
         guard case .object(let object) = data else { throw FieldReader.expectedObject(got: data) }
         var reader = FieldReader(object: object, partial: false)
-        let externalID = reader.string("id", required: true, maxLength: 255) ?? nil
-        let cityID = reader.integer("city", required: true, min: 1) ?? nil
-        let category = reader.string("category", required: true, maxLength: Self.maximumCategoryLength) ?? nil
+        let externalID = reader.string(Field.id) ?? nil
+        let cityID = reader.integer(Field.city) ?? nil
+        let category = reader.string(Field.category) ?? nil
         if let category, !Slug.isValid(category) {
-            reader.fail("category", "Enter a valid “slug” consisting of lowercase letters, numbers and single hyphens.")
+            reader.fail(Field.category.name, "Enter a valid “slug” consisting of lowercase letters, numbers and single hyphens.")
         }
-        let startsAt = dateTime(&reader, "starts_at")
-        let endsAt = dateTime(&reader, "ends_at")
-        let statusText = reader.string("status", required: false, maxLength: 20) ?? nil
-        let status = reader.choice("status", statusText) { EventStatus(rawValue: $0) != nil }.flatMap(EventStatus.init(rawValue:))
+        let startsAt = dateTime(&reader, Field.startsAt)
+        let endsAt = dateTime(&reader, Field.endsAt)
+        let statusText = reader.string(Field.status) ?? nil
+        let status = reader.choice(Field.status, statusText) { EventStatus(rawValue: $0) != nil }.flatMap(EventStatus.init(rawValue:))
         if let startsAt, let endsAt, endsAt < startsAt {
             reader.failNonField("ends_at must not be before starts_at.")
         }
@@ -65,10 +76,10 @@ public struct EventSerializer: Sendable {
         ])
     }
 
-    private func dateTime(_ reader: inout FieldReader, _ field: String) -> Date? {
-        guard let text = reader.string(field, required: true, maxLength: 64) ?? nil else { return nil }
+    private func dateTime(_ reader: inout FieldReader, _ field: FieldDescription) -> Date? {
+        guard let text = reader.string(field) ?? nil else { return nil }
         guard let date = ISOTimestamp.date(from: text) else {
-            reader.fail(field, Self.dateTimeFormatMessage)
+            reader.fail(field.name, Self.dateTimeFormatMessage)
             return nil
         }
         return date

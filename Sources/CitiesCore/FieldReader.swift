@@ -29,13 +29,14 @@ public struct FieldReader: Sendable {
         errors.addNonField(message)
     }
 
-    private mutating func raw(_ field: String, required: Bool, nullable: Bool) -> JSONValue?? {
-        guard let value = object[field] else {
-            if required && !partial { fail(field, "This field is required.") }
+    private mutating func raw(_ description: FieldDescription) -> JSONValue?? {
+        let field = description.name
+        guard !description.readOnly, let value = object[field] else {
+            if description.required && !partial { fail(field, "This field is required.") }
             return nil
         }
         if case .null = value {
-            if nullable { return .some(nil) }
+            if description.nullable { return .some(nil) }
             fail(field, "This field may not be null.")
             return nil
         }
@@ -43,8 +44,9 @@ public struct FieldReader: Sendable {
     }
 
     /// CharField: strings (and numbers, as DRF accepts them), trimmed, not blank unless allowed.
-    public mutating func string(_ field: String, required: Bool, nullable: Bool = false, allowBlank: Bool = false, maxLength: Int) -> String?? {
-        guard let present = raw(field, required: required, nullable: nullable) else { return nil }
+    public mutating func string(_ description: FieldDescription) -> String?? {
+        let field = description.name
+        guard let present = raw(description) else { return nil }
         guard let value = present else { return .some(nil) }
         let text: String
         switch value {
@@ -60,11 +62,11 @@ public struct FieldReader: Sendable {
             return nil
         }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty && !allowBlank {
+        if trimmed.isEmpty {
             fail(field, "This field may not be blank.")
             return nil
         }
-        if trimmed.count > maxLength {
+        if let maxLength = description.maxLength, trimmed.count > maxLength {
             fail(field, "Ensure this field has no more than \(maxLength) characters.")
             return nil
         }
@@ -72,8 +74,11 @@ public struct FieldReader: Sendable {
     }
 
     /// IntegerField: integers, integral floats and numeric strings.
-    public mutating func integer(_ field: String, required: Bool, nullable: Bool = false, min: Int64? = nil, max: Int64? = nil) -> Int64?? {
-        guard let present = raw(field, required: required, nullable: nullable) else { return nil }
+    public mutating func integer(_ description: FieldDescription) -> Int64?? {
+        let field = description.name
+        let min = description.minValue.map { Int64($0) }
+        let max = description.maxValue.map { Int64($0) }
+        guard let present = raw(description) else { return nil }
         guard let value = present else { return .some(nil) }
         let number: Int64?
         switch value {
@@ -94,8 +99,11 @@ public struct FieldReader: Sendable {
     }
 
     /// FloatField: numbers and numeric strings.
-    public mutating func double(_ field: String, required: Bool, nullable: Bool = false, min: Double? = nil, max: Double? = nil) -> Double?? {
-        guard let present = raw(field, required: required, nullable: nullable) else { return nil }
+    public mutating func double(_ description: FieldDescription) -> Double?? {
+        let field = description.name
+        let min = description.minValue
+        let max = description.maxValue
+        guard let present = raw(description) else { return nil }
         guard let value = present else { return .some(nil) }
         let number: Double?
         switch value {
@@ -112,8 +120,9 @@ public struct FieldReader: Sendable {
     }
 
     /// BooleanField: JSON booleans and DRF's accepted spellings.
-    public mutating func bool(_ field: String, required: Bool) -> Bool? {
-        guard let present = raw(field, required: required, nullable: false), let value = present else { return nil }
+    public mutating func bool(_ description: FieldDescription) -> Bool? {
+        let field = description.name
+        guard let present = raw(description), let value = present else { return nil }
         switch value {
         case .bool(let flag): return flag
         case .integer(1): return true
@@ -126,11 +135,11 @@ public struct FieldReader: Sendable {
         }
     }
 
-    /// ChoiceField over a string value already read with ``string(_:required:nullable:allowBlank:maxLength:)``.
-    public mutating func choice(_ field: String, _ value: String?, isValid: (String) -> Bool) -> String? {
+    /// ChoiceField over a string value already read with ``string(_:)``.
+    public mutating func choice(_ description: FieldDescription, _ value: String?, isValid: (String) -> Bool) -> String? {
         guard let value else { return nil }
         guard isValid(value) else {
-            fail(field, "\"\(value)\" is not a valid choice.")
+            fail(description.name, "\"\(value)\" is not a valid choice.")
             return nil
         }
         return value
@@ -138,13 +147,19 @@ public struct FieldReader: Sendable {
 
     private mutating func checkRange<Number: Comparable>(_ field: String, _ value: Number, min: Number?, max: Number?) -> Bool {
         if let min, value < min {
-            fail(field, "Ensure this value is greater than or equal to \(min).")
+            fail(field, "Ensure this value is greater than or equal to \(Self.display(min)).")
             return false
         }
         if let max, value > max {
-            fail(field, "Ensure this value is less than or equal to \(max).")
+            fail(field, "Ensure this value is less than or equal to \(Self.display(max)).")
             return false
         }
         return true
+    }
+
+    /// Limits as DRF prints them: `90`, not `90.0`.
+    private static func display<Number>(_ limit: Number) -> String {
+        if let double = limit as? Double, double.rounded() == double, abs(double) < 1e15 { return String(Int64(double)) }
+        return "\(limit)"
     }
 }

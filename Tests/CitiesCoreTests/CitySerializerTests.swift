@@ -32,7 +32,7 @@ import Testing
             "slug": ["Enter a valid “slug” consisting of lowercase letters, numbers and single hyphens."],
             "country_code": ["\"XX\" is not a valid choice."],
             "timezone": ["\"Mars/Base\" is not a valid choice."],
-            "latitude": ["Ensure this value is less than or equal to 90.0."],
+            "latitude": ["Ensure this value is less than or equal to 90."],
             "longitude": ["A valid number is required."],
             "population": ["Ensure this value is greater than or equal to 0."],
             "is_active": ["Must be a valid boolean."],

@@ -246,18 +246,18 @@ func event(_ id: String, _ city: City, _ category: String = "concert", starts: T
                 let filter = EventCountFilter(window: window, categories: chosen)
                 let country = random.next() % 4 == 0 ? "FR" : nil
                 let now = referenceNow + Double(Int(random.next() % 200) - 100) * 3600
-                let expected = try await memory.eventCounts(filter, countryCode: country, now: now).map { [$0.slug: $0.eventCount] }
+                let expected = await memory.eventCounts(filter, countryCode: country, now: now).map { [$0.slug: $0.eventCount] }
                 let actual = try await postgres.eventCounts(filter, countryCode: country, now: now).map { [$0.slug: $0.eventCount] }
                 #expect(actual == expected, "\(filter) country=\(String(describing: country))")
                 let pick = Int(random.next() % UInt64(cities.count))
                 let interval = CountInterval.allCases[Int(random.next() % 3)]
                 let to = start + Double(random.next() % 2000 + 1) * 3600
-                let memoryHistogram = try await memory.histogram(cityID: cities[pick].0.id, interval: interval, from: start, to: to, categories: chosen)?.map(\.count)
+                let memoryHistogram = await memory.histogram(cityID: cities[pick].0.id, interval: interval, from: start, to: to, categories: chosen)?.map(\.count)
                 let postgresHistogram = try await postgres.histogram(cityID: cities[pick].1.id, interval: interval, from: start, to: to, categories: chosen)?.map(\.count)
                 #expect(memoryHistogram == postgresHistogram)
                 let ordering = CityOrdering(CityOrdering.Field.allCases[Int(random.next() % 3)], descending: random.next() % 2 == 0)
                 let query = CityListQuery(page: 1, pageSize: 5, ordering: ordering, countryCode: country)
-                let memoryPage = try await memory.list(query, now: now).results.map { "\($0.city.slug):\($0.eventCount)" }
+                let memoryPage = await memory.list(query, now: now).results.map { "\($0.city.slug):\($0.eventCount)" }
                 let postgresPage = try await postgres.list(query, now: now).results.map { "\($0.city.slug):\($0.eventCount)" }
                 #expect(memoryPage == postgresPage, "\(ordering)")
             }

@@ -1,0 +1,48 @@
+/// One serializer field: it drives validation (``FieldReader``) and is what DRF's `OPTIONS`
+/// metadata shows under `actions`, so the two cannot disagree.
+public struct FieldDescription: Sendable, Hashable {
+    public enum Kind: String, Sendable {
+        case string, slug, integer, float, boolean, choice, datetime
+    }
+
+    public var name: String
+    public var kind: Kind
+    public var required = false
+    public var readOnly = false
+    public var nullable = false
+    public var label: String
+    public var maxLength: Int?
+    public var minValue: Double?
+    public var maxValue: Double?
+    public var choices: [String]?
+
+    public init(
+        _ name: String, _ kind: Kind, label: String, required: Bool = false, readOnly: Bool = false, nullable: Bool = false,
+        maxLength: Int? = nil, minValue: Double? = nil, maxValue: Double? = nil, choices: [String]? = nil
+    ) {
+        self.name = name
+        self.kind = kind
+        self.label = label
+        self.required = required
+        self.readOnly = readOnly
+        self.nullable = nullable
+        self.maxLength = maxLength
+        self.minValue = minValue
+        self.maxValue = maxValue
+        self.choices = choices
+    }
+
+    /// DRF SimpleMetadata's description of the field.
+    public var metadata: JSONValue {
+        var object: [String: JSONValue] = [
+            "type": .string(kind.rawValue), "required": .bool(required), "read_only": .bool(readOnly), "label": .string(label),
+        ]
+        if let maxLength { object["max_length"] = .integer(Int64(maxLength)) }
+        if let minValue { object["min_value"] = .number(minValue) }
+        if let maxValue { object["max_value"] = .number(maxValue) }
+        if let choices {
+            object["choices"] = .array(choices.map { .object(["value": .string($0), "display_name": .string($0)]) })
+        }
+        return .object(object)
+    }
+}

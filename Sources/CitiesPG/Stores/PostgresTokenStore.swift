@@ -1,0 +1,52 @@
+import CitiesCore
+import Foundation
+
+/// ``TokenStore`` on the `api_tokens` table; revoked tokens stay as rows with `revoked_at` set.
+public struct PostgresTokenStore: TokenStore {
+    public let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    public func authenticate(keyHash: [UInt8]) async throws -> APIToken? {
+        try await pool.withConnection { connection in
+            try connection.query("""
+                UPDATE api_tokens SET last_used_at = now()
+                WHERE key_hash = $1 AND revoked_at IS NULL
+                RETURNING name, created_at, last_used_at
+                """, [keyHash]).first.map(Self.token(from:))
+        }
+    }
+
+    public func create(name: String, keyHash: [UInt8]) async throws -> APIToken {
+        do {
+            return try await pool.withConnection { connection in
+                try Self.token(from: connection.query(
+                    "INSERT INTO api_tokens (name, key_hash) VALUES ($1, $2) RETURNING name, created_at, last_used_at",
+                    [name, keyHash]).first!)
+            }
+        } catch let error as PostgresError where error.serverError?.constraint == "api_tokens_active_name_key" {
+            throw ValidationErrors(["name": [TokenMessages.duplicateName]])
+        } catch let error as PostgresError where error.serverError?.constraint == "api_tokens_name_format" {
+            throw ValidationErrors(["name": ["Ensure this field has 1 to 100 characters."]])
+        }
+    }
+
+    public func list() async throws -> [APIToken] {
+        try await pool.withConnection { connection in
+            try connection.query("SELECT name, created_at, last_used_at FROM api_tokens WHERE revoked_at IS NULL ORDER BY name")
+                .rows.map(Self.token(from:))
+        }
+    }
+
+    public func revoke(name: String) async throws -> Bool {
+        try await pool.withConnection { connection in
+            try connection.query("UPDATE api_tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL", [name]).affectedRows == 1
+        }
+    }
+
+    static func token(from row: PostgresRow) throws -> APIToken {
+        APIToken(name: try row.decode(String.self, at: 0), createdAt: try row.decode(Date.self, at: 1), lastUsedAt: try row.decode(Date?.self, at: 2))
+    }
+}

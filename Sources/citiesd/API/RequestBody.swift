@@ -1,0 +1,31 @@
+import CitiesCore
+import Foundation
+import Hummingbird
+
+/// Reads a JSON request body as DRF's JSONParser does: `application/json` only (415 otherwise),
+/// a size limit (413), strict UTF-8 and JSON (400 `JSON parse error - …`).
+enum RequestBody {
+    static func json(_ request: inout Request, limit: Int) async throws -> JSONValue {
+        let contentType = request.headers[.contentType] ?? ""
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard mediaType == "application/json" else { throw APIError.unsupportedMediaType(contentType) }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError.tooLarge(limit: limit)
+        }
+        let bytes = Array(buffer.readableBytesView)
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            throw APIError.parseError("the body is not valid UTF-8")
+        }
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        } catch DecodingError.dataCorrupted(let context) {
+            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            throw APIError.parseError(underlying ?? context.debugDescription)
+        } catch {
+            throw APIError.parseError("the body is not valid JSON")
+        }
+    }
+}
