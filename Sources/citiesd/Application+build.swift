@@ -3,18 +3,41 @@ import CitiesPG
 import Hummingbird
 import Logging
 
-/// Builds the HTTP application: the router with every route under the API prefix, and the pool as a
-/// service that closes after the server has drained.
+/// What the HTTP application is built from; tests swap the stores.
+struct APIDependencies: Sendable {
+    var pool: PostgresPool
+    var repository: any CitiesRepository
+    var tokens: any TokenStore
+    var metadata: ServiceMetadata
+    var bodyLimit = 16 << 20
+
+    init(pool: PostgresPool, metadata: ServiceMetadata, bodyLimit: Int = 16 << 20) {
+        self.pool = pool
+        self.repository = PostgresCitiesStore(pool: pool)
+        self.tokens = PostgresTokenStore(pool: pool)
+        self.metadata = metadata
+        self.bodyLimit = bodyLimit
+    }
+}
+
+/// Builds the HTTP application: every route under the API prefix, DRF-shaped errors, and the pool
+/// as a service that closes after the server has drained.
 func buildApplication(
     api: APIConfiguration,
-    pool: PostgresPool,
-    metadata: ServiceMetadata,
+    dependencies: APIDependencies,
     configuration: ApplicationConfiguration = ApplicationConfiguration(),
     logger: Logger
 ) throws -> some ApplicationProtocol {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
-    HealthController(pool: pool, runner: MigrationRunner(migrations: try Migration.bundled(), logger: logger), metadata: metadata)
-        .addRoutes(to: router.group(RouterPath(api.prefix)))
-    return Application(router: router, configuration: configuration, services: [pool], logger: logger)
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: TrailingSlashMiddleware(prefix: api.prefix))
+    let environment = APIEnvironment(
+        authenticator: TokenAuthenticator(store: dependencies.tokens), metadata: dependencies.metadata, bodyLimit: dependencies.bodyLimit)
+    let group = router.group(RouterPath(api.prefix))
+    HealthController(pool: dependencies.pool, runner: MigrationRunner(migrations: try Migration.bundled(), logger: logger), metadata: dependencies.metadata)
+        .addRoutes(to: group, environment: environment)
+    CitiesController(repository: dependencies.repository, bodyLimit: dependencies.bodyLimit)
+        .addRoutes(to: group, environment: environment)
+    return Application(router: router, configuration: configuration, services: [dependencies.pool], logger: logger)
 }

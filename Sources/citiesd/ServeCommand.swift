@@ -24,6 +24,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The JSON file holding the URI prefix ({\"uri\": \"/ws/cities\"}). Env: CITIESD_PACKAGE_JSON. Default: config/package.json.")
     var packageJSON: String?
 
+    @Option(help: "Largest request body accepted, in bytes (413 beyond). Env: CITIESD_MAX_BODY_BYTES. Default: 16777216.")
+    var maxBodyBytes: Int?
+
     @Flag(help: "Run on a private PostgreSQL cluster under --embedded-dir, created, migrated and loaded with sample data on first use; ignores DATABASE_URL.")
     var embedded = false
 
@@ -48,8 +51,11 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         let pool = PostgresPool(configuration: poolConfiguration, logger: logger)
+        let bodyLimit = try environment.resolve(maxBodyBytes, "CITIESD_MAX_BODY_BYTES", default: 16 << 20)
+        guard bodyLimit > 0 else { throw ValidationError("the body limit must be positive, got \(bodyLimit)") }
         let app = try buildApplication(
-            api: api, pool: pool, metadata: ServiceMetadata(environment: environment.variables),
+            api: api,
+            dependencies: APIDependencies(pool: pool, metadata: ServiceMetadata(environment: environment.variables), bodyLimit: bodyLimit),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "citiesd"),
             logger: logger)
         logger.info("citiesd starting", metadata: [

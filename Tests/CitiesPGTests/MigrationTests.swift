@@ -1,3 +1,4 @@
+import CitiesCore
 @testable import CitiesPG
 import Foundation
 import Testing
@@ -61,6 +62,23 @@ import Testing
         await pool.close()
         #expect(rows == migrations.count)
         #expect(counter == 2)
+    }
+
+    @Test func searchNameMigrationFoldsExistingRowsLikeTheApplication() async throws {
+        try await withTestPool(maxConnections: 1) { pool in
+            let all = try Migration.bundled()
+            let names = ["Düsseldorf", "Kraków", "São Paulo", "Straße", "Zürich", "Łódź"]
+            let folded = try await pool.withConnection { connection in
+                try MigrationRunner(migrations: Array(all.prefix(1))).migrate(on: connection)
+                for (index, name) in names.enumerated() {
+                    try connection.query("INSERT INTO cities (slug, name, country_code, timezone) VALUES ($1, $2, 'DE', 'UTC')", ["c\(index)", name])
+                }
+                try MigrationRunner(migrations: all).migrate(on: connection)
+                return try connection.query("SELECT search_name FROM cities ORDER BY id").rows.map { try $0.decode(String.self, at: 0) }
+            }
+            #expect(Array(folded.prefix(5)) == names.prefix(5).map(SearchText.fold))
+            #expect(folded[5] == "łodz", "letters without a decomposition stay; only rows from before 0002 are folded in SQL")
+        }
     }
 
     @Test func driftStopsTheRunnerNamingTheFile() async throws {

@@ -13,7 +13,7 @@ import Testing
 
     func withApp(database: PostgresConfiguration, metadata: ServiceMetadata = ServiceMetadata(), _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: database, maxConnections: 2, acquireTimeout: .seconds(2)))
-        let app = try buildApplication(api: Self.api, pool: pool, metadata: metadata, logger: Logger(label: "test"))
+        let app = try buildApplication(api: Self.api, dependencies: APIDependencies(pool: pool, metadata: metadata), logger: Logger(label: "test"))
         try await app.test(.router, body)
         await pool.close()
     }

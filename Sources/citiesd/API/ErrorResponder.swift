@@ -22,8 +22,6 @@ enum ErrorResponder {
             return response(for: APIError.unavailable, logger: logger)
         case let error as HTTPError where error.status == .notFound:
             return response(for: APIError.notFound, logger: logger)
-        case let error as HTTPError where error.status == .contentTooLarge:
-            return JSONResponse.detail("Request body is too large.", status: .contentTooLarge)
         default:
             logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             return response(for: APIError.serverError, logger: logger)

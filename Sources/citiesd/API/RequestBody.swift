@@ -1,6 +1,7 @@
 import CitiesCore
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// Reads a JSON request body as DRF's JSONParser does: `application/json` only (415 otherwise),
 /// a size limit (413), strict UTF-8 and JSON (400 `JSON parse error - …`).
@@ -12,7 +13,7 @@ enum RequestBody {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             throw APIError.tooLarge(limit: limit)
         }
         let bytes = Array(buffer.readableBytesView)

@@ -1,0 +1,156 @@
+import CitiesCore
+import Foundation
+import Hummingbird
+
+/// The cities API's views. They stay thin: parse, call the serializer and the repository, render.
+struct CitiesController: Sendable {
+    let repository: any CitiesRepository
+    let serializer = CitySerializer()
+    let eventSerializer = EventSerializer()
+    let bodyLimit: Int
+    static let maximumEventsPerRequest = 10_000
+    static let maximumBuckets = 1_000
+
+    func addRoutes(to group: RouterGroup<BasicRequestContext>, environment: APIEnvironment) {
+        group.add("", listView, environment: environment)
+        group.add("event-counts/", eventCountsView, environment: environment)
+        group.add("events/", eventsView, environment: environment)
+        group.add("events/:external_id/", eventView, environment: environment)
+        group.add(":id/", detailView, environment: environment)
+        group.add(":id/event-counts/", histogramView, environment: environment)
+    }
+
+    // MARK: Views
+
+    var listView: APIView {
+        APIView(name: "City List", description: "Cities with their current event counts; create a city.")
+            .on(.get) { request, _ in try await list(request) }
+            .on(.post, fields: CitySerializer.fields) { request, _ in try await create(&request) }
+    }
+
+    var detailView: APIView {
+        APIView(name: "City Instance", description: "One city with its event count; update or delete it.")
+            .on(.get) { request, context in try await detail(try cityID(context)) }
+            .on(.put, fields: CitySerializer.fields) { request, context in try await update(&request, id: try cityID(context), partial: false) }
+            .on(.patch) { request, context in try await update(&request, id: try cityID(context), partial: true) }
+            .on(.delete) { _, context in try await delete(try cityID(context)) }
+    }
+
+    var eventCountsView: APIView {
+        APIView(name: "Event Counts", description: "Every active city with its event count: the search page's call.")
+            .on(.get) { request, _ in try await eventCounts(request) }
+    }
+
+    var histogramView: APIView {
+        APIView(name: "City Event Counts", description: "One city's event counts per day, week or month over [from, to).")
+            .on(.get) { request, context in try await histogram(request, id: try cityID(context)) }
+    }
+
+    var eventsView: APIView {
+        APIView(name: "Event Bulk Upsert", description: "Create or update up to 10,000 events at once, all or none.")
+            .on(.put, fields: EventSerializer.fields) { request, _ in try await upsertEvents(&request) }
+    }
+
+    var eventView: APIView {
+        APIView(name: "Event Instance", description: "Remove one event by its events-service id.")
+            .on(.delete) { _, context in
+                let externalID = context.parameters.get("external_id") ?? ""
+                guard try await repository.delete(externalID: externalID) else { throw APIError.notFound }
+                return Response(status: .noContent)
+            }
+    }
+
+    // MARK: Handlers
+
+    private func list(_ request: Request) async throws -> Response {
+        let pagination = try Pagination(request)
+        var parameters = QueryParameters(request)
+        let ordering = parameters.value("ordering").flatMap(CityOrdering.init(parameter:)) ?? CityOrdering(.name)
+        let countryCode = parameters.countryCode()
+        let isActive = parameters.bool("is_active")
+        let search = parameters.text("search")
+        try parameters.check()
+        var query = CityListQuery(page: pagination.requestedPage, pageSize: pagination.pageSize, ordering: ordering,
+                                  search: search, countryCode: countryCode, isActive: isActive)
+        let now = Date()
+        var page = try await repository.list(query, now: now)
+        if pagination.wantsLast {
+            query.page = Pagination.lastPage(count: page.count, pageSize: pagination.pageSize)
+            if query.page != 1 { page = try await repository.list(query, now: now) }
+        }
+        let results = page.results.map { serializer.representation(of: $0.city, eventCount: $0.eventCount) }
+        return JSONResponse.make(try pagination.body(count: page.count, page: query.page, results: results, request: request), status: .ok)
+    }
+
+    private func create(_ request: inout Request) async throws -> Response {
+        let data = try await RequestBody.json(&request, limit: bodyLimit)
+        let city = try await repository.create(try serializer.validate(data))
+        let location = AbsoluteURL.path(request, request.uri.path + "\(city.id)/")
+        return JSONResponse.make(serializer.representation(of: city, eventCount: 0), status: .created, headers: [.location: location])
+    }
+
+    private func detail(_ id: Int64) async throws -> Response {
+        guard let found = try await repository.city(id: id, now: Date()) else { throw APIError.notFound }
+        return JSONResponse.make(serializer.representation(of: found.city, eventCount: found.eventCount), status: .ok)
+    }
+
+    private func update(_ request: inout Request, id: Int64, partial: Bool) async throws -> Response {
+        guard let existing = try await repository.city(id: id, now: Date()) else { throw APIError.notFound }
+        let data = try await RequestBody.json(&request, limit: bodyLimit)
+        let draft = try serializer.validate(data, instance: existing.city.draft, partial: partial)
+        guard let updated = try await repository.update(id: id, with: draft) else { throw APIError.notFound }
+        return JSONResponse.make(serializer.representation(of: updated, eventCount: existing.eventCount), status: .ok)
+    }
+
+    private func delete(_ id: Int64) async throws -> Response {
+        guard try await repository.delete(id: id) else { throw APIError.notFound }
+        return Response(status: .noContent)
+    }
+
+    private func eventCounts(_ request: Request) async throws -> Response {
+        var parameters = QueryParameters(request)
+        let window = parameters.window(required: false)
+        let categories = parameters.categories()
+        let countryCode = parameters.countryCode()
+        try parameters.check()
+        let counts = try await repository.eventCounts(EventCountFilter(window: window, categories: categories), countryCode: countryCode, now: Date())
+        return JSONResponse.make(counts, status: .ok)
+    }
+
+    private func histogram(_ request: Request, id: Int64) async throws -> Response {
+        var parameters = QueryParameters(request)
+        let interval = parameters.choice("interval") { CountInterval(rawValue: $0) }
+        if parameters.value("interval") == nil { parameters.errors.add("This field is required.", to: "interval") }
+        let window = parameters.window(required: true)
+        let categories = parameters.categories()
+        if let interval, let window, interval.buckets(from: window.start, to: window.end).count > Self.maximumBuckets {
+            parameters.errors.add("Ensure the window holds at most \(Self.maximumBuckets) \(interval.rawValue)s.", to: "to")
+        }
+        try parameters.check()
+        guard let interval, let window,
+              let buckets = try await repository.histogram(cityID: id, interval: interval, from: window.start, to: window.end, categories: categories)
+        else { throw APIError.notFound }
+        let body: JSONValue = .object([
+            "id": .integer(id),
+            "interval": .string(interval.rawValue),
+            "from": .string(ISOTimestamp.string(from: window.start)),
+            "to": .string(ISOTimestamp.string(from: window.end)),
+            "results": .array(buckets.map { bucket in
+                .object(["start": .string(ISOTimestamp.string(from: bucket.start)), "end": .string(ISOTimestamp.string(from: bucket.end)),
+                         "count": .integer(Int64(bucket.count))])
+            }),
+        ])
+        return JSONResponse.make(body, status: .ok)
+    }
+
+    private func upsertEvents(_ request: inout Request) async throws -> Response {
+        let data = try await RequestBody.json(&request, limit: bodyLimit)
+        let events = try eventSerializer.validateList(data, maximumCount: Self.maximumEventsPerRequest)
+        return JSONResponse.make(try await repository.upsert(events), status: .ok)
+    }
+
+    private func cityID(_ context: BasicRequestContext) throws -> Int64 {
+        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else { throw APIError.notFound }
+        return id
+    }
+}

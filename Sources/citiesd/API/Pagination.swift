@@ -1,0 +1,84 @@
+import Foundation
+import CitiesCore
+import Hummingbird
+
+/// DRF's PageNumberPagination: `page` (1-based, or `last`) and `page_size` (default 50, at most
+/// 1000; an invalid size falls back to the default), `{"count", "next", "previous", "results"}`
+/// with absolute links.
+struct Pagination {
+    static let defaultPageSize = 50
+    static let maximumPageSize = 1000
+
+    let page: Int?
+    let pageSize: Int
+    let wantsLast: Bool
+
+    init(_ request: Request) throws {
+        let parameters = request.uri.queryParameters
+        if let size = parameters.get("page_size").flatMap({ Int($0) }), size > 0 {
+            pageSize = min(size, Self.maximumPageSize)
+        } else {
+            pageSize = Self.defaultPageSize
+        }
+        switch parameters.get("page") {
+        case nil, "": page = 1; wantsLast = false
+        case "last": page = nil; wantsLast = true
+        case let text?:
+            guard let number = Int(text), number >= 1 else { throw APIError.invalidPage }
+            page = number
+            wantsLast = false
+        }
+    }
+
+    /// The page to ask the store for; `last` needs the count first, so it asks for page 1 to learn it.
+    var requestedPage: Int { page ?? 1 }
+
+    static func lastPage(count: Int, pageSize: Int) -> Int { max(1, (count + pageSize - 1) / pageSize) }
+
+    /// Checks the page exists (page 1 always does) and builds the body.
+    func body<Item: Encodable>(count: Int, page current: Int, results: [Item], request: Request) throws -> Page<Item> {
+        let last = Self.lastPage(count: count, pageSize: pageSize)
+        guard current <= last else { throw APIError.invalidPage }
+        let next = current < last ? AbsoluteURL.replacingQuery(request, "page", with: String(current + 1)) : nil
+        let previous = current <= 1 ? nil
+            : AbsoluteURL.replacingQuery(request, "page", with: current == 2 ? nil : String(current - 1))
+        return Page(count: count, next: next, previous: previous, results: results)
+    }
+}
+
+struct Page<Item: Encodable>: Encodable {
+    let count: Int
+    let next: String?
+    let previous: String?
+    let results: [Item]
+
+    enum CodingKeys: String, CodingKey { case count, next, previous, results }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(count, forKey: .count)
+        try container.encode(next, forKey: .next)
+        try container.encode(previous, forKey: .previous)
+        try container.encode(results, forKey: .results)
+    }
+}
+
+/// Absolute links to this service, from the request's own host.
+enum AbsoluteURL {
+    static func base(_ request: Request) -> String {
+        "http://" + (request.head.authority ?? "localhost")
+    }
+
+    static func path(_ request: Request, _ path: String) -> String {
+        base(request) + path
+    }
+
+    /// The request's URL with one query parameter set (or removed with nil), others kept in order.
+    static func replacingQuery(_ request: Request, _ name: String, with value: String?) -> String {
+        var items = (request.uri.query ?? "").split(separator: "&").filter { item in
+            item.split(separator: "=", maxSplits: 1).first.map { $0.removingPercentEncoding ?? String($0) } != name
+        }.map(String.init)
+        if let value { items.append("\(name)=\(value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? value)") }
+        return base(request) + request.uri.path + (items.isEmpty ? "" : "?" + items.joined(separator: "&"))
+    }
+}

@@ -1,0 +1,104 @@
+import CitiesCore
+import Foundation
+import Hummingbird
+
+/// Query string parameters validated like django-filter's form fields: every bad value is reported
+/// at once as a 400 `{"param": ["message"]}`.
+struct QueryParameters {
+    let request: Request
+    var errors = ValidationErrors()
+
+    init(_ request: Request) {
+        self.request = request
+    }
+
+    func value(_ name: String) -> String? {
+        request.uri.queryParameters.get(name).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func values(_ name: String) -> [String] {
+        request.uri.queryParameters.getAll(name).filter { !$0.isEmpty }
+    }
+
+    mutating func text(_ name: String) -> String? {
+        guard let value = value(name) else { return nil }
+        guard !value.unicodeScalars.contains("\u{0}") else {
+            errors.add("Null characters are not allowed.", to: name)
+            return nil
+        }
+        return value
+    }
+
+    mutating func dateTime(_ name: String) -> Date? {
+        guard let text = text(name) else { return nil }
+        guard let date = ISOTimestamp.date(from: text) else {
+            errors.add("Enter a valid date/time.", to: name)
+            return nil
+        }
+        return date
+    }
+
+    mutating func bool(_ name: String) -> Bool? {
+        guard let text = text(name) else { return nil }
+        switch text.lowercased() {
+        case "true", "1": return true
+        case "false", "0": return false
+        default:
+            errors.add("Select a valid choice. \(text) is not one of the available choices.", to: name)
+            return nil
+        }
+    }
+
+    mutating func choice<Value>(_ name: String, _ parse: (String) -> Value?) -> Value? {
+        guard let text = text(name) else { return nil }
+        guard let value = parse(text) else {
+            errors.add("Select a valid choice. \(text) is not one of the available choices.", to: name)
+            return nil
+        }
+        return value
+    }
+
+    mutating func categories(_ name: String = "category") -> Set<String> {
+        Set(values(name).filter { category in
+            guard Slug.isValid(category), category.count <= EventSerializer.maximumCategoryLength else {
+                errors.add("Enter a valid category slug: \(category.prefix(60)).", to: name)
+                return false
+            }
+            return true
+        })
+    }
+
+    mutating func countryCode(_ name: String = "country_code") -> String? {
+        choice(name) { CountryCode.isAssigned($0.uppercased()) ? $0.uppercased() : nil }
+    }
+
+    /// `from`/`to`: both or neither, `to` after `from`.
+    mutating func window(required: Bool) -> DateInterval? {
+        let from = dateTime("from")
+        let to = dateTime("to")
+        switch (from, to) {
+        case let (from?, to?):
+            guard to > from else {
+                errors.add("Ensure to is later than from.", to: "to")
+                return nil
+            }
+            return DateInterval(start: from, end: to)
+        case (nil, nil):
+            if required && errors.fields["from"] == nil && errors.fields["to"] == nil {
+                errors.add("This field is required.", to: "from")
+                errors.add("This field is required.", to: "to")
+            }
+            return nil
+        case (_?, nil):
+            if errors.fields["to"] == nil { errors.add("This field is required when from is given.", to: "to") }
+            return nil
+        case (nil, _?):
+            if errors.fields["from"] == nil { errors.add("This field is required when to is given.", to: "from") }
+            return nil
+        }
+    }
+
+    func check() throws {
+        if !errors.isEmpty { throw errors }
+    }
+}
