@@ -277,3 +277,35 @@ struct SeededRandom {
         return z ^ (z >> 31)
     }
 }
+
+@Suite struct TokenStoreContractTests {
+    @Test(arguments: Implementation.allCases)
+    func tokensAuthenticateUntilRevoked(_ implementation: Implementation) async throws {
+        func run(_ body: (any TokenStore) async throws -> Void) async throws {
+            switch implementation {
+            case .inMemory: try await body(InMemoryTokenStore())
+            case .postgres:
+                try await withTestPool { pool in
+                    try await pool.withConnection { try MigrationRunner(migrations: try Migration.bundled()).migrate(on: $0) }
+                    try await body(PostgresTokenStore(pool: pool))
+                }
+            }
+        }
+        try await run { store in
+            let hash = Array(repeating: UInt8(7), count: 32)
+            let other = Array(repeating: UInt8(9), count: 32)
+            let token = try await store.create(name: "importer", keyHash: hash)
+            #expect(token.name == "importer")
+            await #expect(throws: ValidationErrors.self) { try await store.create(name: "importer", keyHash: other) }
+            #expect(try await store.authenticate(keyHash: hash)?.name == "importer")
+            #expect(try await store.authenticate(keyHash: hash)?.lastUsedAt != nil)
+            #expect(try await store.authenticate(keyHash: other) == nil)
+            #expect(try await store.list().map(\.name) == ["importer"])
+            #expect(try await store.revoke(name: "importer"))
+            #expect(try await !store.revoke(name: "importer"))
+            #expect(try await store.authenticate(keyHash: hash) == nil)
+            #expect(try await store.list().isEmpty)
+            _ = try await store.create(name: "importer", keyHash: other)
+        }
+    }
+}

@@ -81,3 +81,32 @@ import Testing
         }
     }
 }
+
+@Suite struct TokenCommandTests {
+    @Test func createListRevoke() async throws {
+        let database = try await EmbeddedPostgres.makeTestDatabase()
+        let url = database.connectionString
+        #expect(try CitiesdProcess.run(["migrate", "--database-url", url]).status == 0)
+
+        let created = try CitiesdProcess.run(["token", "create", "events-service", "--database-url", url])
+        #expect(created.status == 0)
+        let key = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(key.range(of: "^[0-9a-f]{40}$", options: .regularExpression) != nil)
+        #expect(!created.stderr.contains(key), "the key goes to stdout only, never to logs")
+
+        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: database, maxConnections: 1))
+        let authenticated = try await PostgresTokenStore(pool: pool).authenticate(keyHash: TokenAuthenticator.hash(key))
+        #expect(authenticated?.name == "events-service")
+
+        let listed = try CitiesdProcess.run(["token", "list", "--database-url", url])
+        #expect(listed.stdout.contains("events-service"))
+        #expect(!listed.stdout.contains(key))
+        #expect(try CitiesdProcess.run(["token", "create", "events-service", "--database-url", url]).status == 64)
+
+        #expect(try CitiesdProcess.run(["token", "revoke", "events-service", "--database-url", url]).status == 0)
+        #expect(try CitiesdProcess.run(["token", "revoke", "events-service", "--database-url", url]).status == 1)
+        let revoked = try await PostgresTokenStore(pool: pool).authenticate(keyHash: TokenAuthenticator.hash(key))
+        await pool.close()
+        #expect(revoked == nil)
+    }
+}
