@@ -39,5 +39,8 @@ func buildApplication(
         .addRoutes(to: group, environment: environment)
     CitiesController(repository: dependencies.repository, bodyLimit: dependencies.bodyLimit)
         .addRoutes(to: group, environment: environment)
+    let schema = OpenAPIDocument.make(prefix: api.prefix, metadata: dependencies.metadata)
+    group.add("schema/", APIView(name: "Schema", description: "The OpenAPI 3.1 document of this API.")
+        .on(.get) { _, _ in JSONResponse.make(schema, status: .ok) }, environment: environment)
     return Application(router: router, configuration: configuration, services: [dependencies.pool], logger: logger)
 }
