@@ -28,19 +28,28 @@ func buildApplication(
     configuration: ApplicationConfiguration = ApplicationConfiguration(),
     logger: Logger
 ) throws -> some ApplicationProtocol {
+    let environment = APIEnvironment(
+        authenticator: TokenAuthenticator(store: dependencies.tokens), metadata: dependencies.metadata, bodyLimit: dependencies.bodyLimit)
+    let schema = OpenAPIDocument.make(prefix: api.prefix, metadata: dependencies.metadata)
+    let routes = HealthController(
+        pool: dependencies.pool, runner: MigrationRunner(migrations: try Migration.bundled(), logger: logger), metadata: dependencies.metadata
+    ).routes + CitiesController(repository: dependencies.repository, bodyLimit: dependencies.bodyLimit).routes + [
+        APIRoute("schema/", APIView(name: "Schema", description: "The OpenAPI 3.1 document of this API.")
+            .on(.get) { _, _ in JSONResponse.make(schema, status: .ok) }),
+    ]
+
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: TrailingSlashMiddleware(prefix: api.prefix))
-    let environment = APIEnvironment(
-        authenticator: TokenAuthenticator(store: dependencies.tokens), metadata: dependencies.metadata, bodyLimit: dependencies.bodyLimit)
+    router.add(middleware: OtherMethodsMiddleware(prefix: api.prefix, routes: routes, environment: environment))
     let group = router.group(RouterPath(api.prefix))
-    HealthController(pool: dependencies.pool, runner: MigrationRunner(migrations: try Migration.bundled(), logger: logger), metadata: dependencies.metadata)
-        .addRoutes(to: group, environment: environment)
-    CitiesController(repository: dependencies.repository, bodyLimit: dependencies.bodyLimit)
-        .addRoutes(to: group, environment: environment)
-    let schema = OpenAPIDocument.make(prefix: api.prefix, metadata: dependencies.metadata)
-    group.add("schema/", APIView(name: "Schema", description: "The OpenAPI 3.1 document of this API.")
-        .on(.get) { _, _ in JSONResponse.make(schema, status: .ok) }, environment: environment)
+    for route in routes {
+        for method in APIView.dispatchedMethods {
+            group.on(RouterPath(route.path), method: method) { request, context in
+                await route.view.dispatch(request, context: context, environment: environment)
+            }
+        }
+    }
     return Application(router: router, configuration: configuration, services: [dependencies.pool], logger: logger)
 }

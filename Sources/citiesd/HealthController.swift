@@ -16,13 +16,15 @@ struct HealthController: Sendable {
         let stack: String
     }
 
-    func addRoutes(to group: RouterGroup<BasicRequestContext>, environment: APIEnvironment) {
-        group.add("health/", APIView(name: "Health", description: "Liveness; never touches the database.")
-            .on(.get) { _, _ in
-                JSONResponse.make(Health(status: "ok", version: metadata.version, branch: metadata.branch, stack: metadata.stack), status: .ok)
-            }, environment: environment)
-        group.add("ready/", APIView(name: "Ready", description: "200 when the database answers and no migration is pending.")
-            .on(.get) { _, context in try await ready(context: context) }, environment: environment)
+    var routes: [APIRoute] {
+        [
+            APIRoute("health/", APIView(name: "Health", description: "Liveness; never touches the database.")
+                .on(.get) { _, _ in
+                    JSONResponse.make(Health(status: "ok", version: metadata.version, branch: metadata.branch, stack: metadata.stack), status: .ok)
+                }),
+            APIRoute("ready/", APIView(name: "Ready", description: "200 when the database answers and no migration is pending.")
+                .on(.get) { _, context in try await ready(context: context) }),
+        ]
     }
 
     private func ready(context: BasicRequestContext) async throws -> Response {

@@ -120,7 +120,13 @@ public final class EmbeddedPostgres: Sendable {
         try fileManager.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
         let socketPath = socketDirectory.appending(path: ".s.PGSQL.\(configuration.port)").path
         guard socketPath.utf8.count < 108 else { throw EmbeddedPostgresError.socketPathTooLong(socketPath) }
-        if let serverUser { try giveOwnership(of: [configuration.directory, socketDirectory], to: serverUser) }
+        if let serverUser {
+            try giveOwnership(of: [configuration.directory, socketDirectory], to: serverUser)
+            let probe = try ChildProcess.run(URL(fileURLWithPath: "/usr/bin/test"), ["-x", configuration.directory.path], asUser: serverUser)
+            guard probe.status == 0 else {
+                throw EmbeddedPostgresError.directoryNotAccessible(path: configuration.directory.path, user: serverUser)
+            }
+        }
 
         if !fileManager.fileExists(atPath: dataDirectory.appending(path: "PG_VERSION").path) {
             var arguments = [

@@ -5,6 +5,7 @@ public enum EmbeddedPostgresError: Error, Sendable, CustomStringConvertible {
     case socketPathTooLong(String)
     case noUnprivilegedUser
     case alreadyRunning(dataDirectory: String)
+    case directoryNotAccessible(path: String, user: String)
 
     public var description: String {
         switch self {
@@ -18,6 +19,9 @@ public enum EmbeddedPostgresError: Error, Sendable, CustomStringConvertible {
         case .noUnprivilegedUser:
             return "PostgreSQL refuses to run as root and no unprivileged user (postgres, nobody) exists; "
                 + "create one or run as a normal user"
+        case .directoryNotAccessible(let path, let user):
+            return "PostgreSQL runs as \(user) (it refuses root), and \(user) cannot reach \(path); make the folders above it "
+                + "searchable (chmod o+x) or put the cluster elsewhere"
         case .alreadyRunning(let dataDirectory):
             return "a PostgreSQL server is already running on \(dataDirectory); stop it "
                 + "(pg_ctl -D \(dataDirectory) stop) or use another folder"

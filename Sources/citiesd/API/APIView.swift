@@ -22,7 +22,7 @@ struct APIView: Sendable {
     var actions: [(method: HTTPRequest.Method, fields: [FieldDescription])] = []
 
     static let safeMethods: Set<HTTPRequest.Method> = [.get, .head, .options]
-    static let dispatchedMethods: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
+    static let dispatchedMethods: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options, .trace]
 
     var allowedMethods: [HTTPRequest.Method] {
         let order: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .head, .options]
@@ -81,14 +81,39 @@ struct APIView: Sendable {
     }
 }
 
-extension RouterGroup<BasicRequestContext> {
-    /// Routes every method on `path` to the view, so the view answers 405 itself, with `Allow`.
-    func add(_ path: RouterPath, _ view: APIView, environment: APIEnvironment) {
-        for method in APIView.dispatchedMethods {
-            on(path, method: method) { request, context in
-                await view.dispatch(request, context: context, environment: environment)
-            }
+/// A view at a path relative to the API prefix (`:name` segments are parameters).
+struct APIRoute: Sendable {
+    let path: String
+    let view: APIView
+
+    init(_ path: String, _ view: APIView) {
+        self.path = path
+        self.view = view
+    }
+
+    /// Whether `relativePath` (after the prefix, with its trailing slash) is this route's.
+    func matches(_ relativePath: Substring) -> Bool {
+        let pattern = path.split(separator: "/")
+        let segments = relativePath.split(separator: "/")
+        return pattern.count == segments.count && zip(pattern, segments).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
+    }
+}
+
+/// Methods the router has no routes for (TRACE's cousins: QUERY, PROPFIND, …) still reach the
+/// route's view, which answers 405 with `Allow`, as Django does for any method a view lacks.
+struct OtherMethodsMiddleware: RouterMiddleware {
+    let prefix: String
+    let routes: [APIRoute]
+    let environment: APIEnvironment
+
+    func handle(_ request: Request, context: BasicRequestContext, next: (Request, BasicRequestContext) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        guard !APIView.dispatchedMethods.contains(request.method), path.hasPrefix(prefix + "/") else {
+            return try await next(request, context)
         }
+        let relative = path.dropFirst(prefix.count + 1)
+        guard let route = routes.first(where: { $0.matches(relative) }) else { throw APIError.notFound }
+        return await route.view.dispatch(request, context: context, environment: environment)
     }
 }
 

@@ -11,13 +11,12 @@ struct CitiesController: Sendable {
     static let maximumEventsPerRequest = 10_000
     static let maximumBuckets = 1_000
 
-    func addRoutes(to group: RouterGroup<BasicRequestContext>, environment: APIEnvironment) {
-        group.add("", listView, environment: environment)
-        group.add("event-counts/", eventCountsView, environment: environment)
-        group.add("events/", eventsView, environment: environment)
-        group.add("events/:external_id/", eventView, environment: environment)
-        group.add(":id/", detailView, environment: environment)
-        group.add(":id/event-counts/", histogramView, environment: environment)
+    /// Paths relative to the API prefix.
+    var routes: [APIRoute] {
+        [
+            APIRoute("", listView), APIRoute("event-counts/", eventCountsView), APIRoute("events/", eventsView),
+            APIRoute("events/:external_id/", eventView), APIRoute(":id/", detailView), APIRoute(":id/event-counts/", histogramView),
+        ]
     }
 
     // MARK: Views

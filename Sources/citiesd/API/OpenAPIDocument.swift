@@ -216,7 +216,7 @@ enum OpenAPIDocument {
         if field.kind == .slug { schema["pattern"] = slugPattern }
         if let minimum = field.minValue { schema["minimum"] = .number(minimum) }
         if let maximum = field.maxValue { schema["maximum"] = .number(maximum) }
-        if let choices = field.choices, choices.count <= 20 { schema["enum"] = .array(choices.map(JSONValue.string)) }
+        if let choices = field.choices { schema["enum"] = .array(choices.map(JSONValue.string)) }
         if field.nullable { schema["type"] = .array([baseType(field), "null"]) }
         return .object(schema)
     }
