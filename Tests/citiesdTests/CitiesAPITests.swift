@@ -123,6 +123,11 @@ let düsseldorf = #"{"name": "Düsseldorf", "country_code": "de", "timezone": "E
             #expect(notAllowed.status == .methodNotAllowed)
             #expect(notAllowed.headers[.allow] == "GET, POST, HEAD, OPTIONS")
             #expect(try decode(notAllowed) == .object(["detail": .string("Method \"DELETE\" not allowed.")]))
+            for method in [HTTPRequest.Method.trace, HTTPRequest.Method("QUERY")!] {
+                let other = try await api.write("/ws/cities/1/event-counts/", method)
+                #expect(other.status == .methodNotAllowed, "\(method)")
+                #expect(other.headers[.allow] == "GET, HEAD, OPTIONS")
+            }
         }
     }
 
@@ -295,4 +300,41 @@ let düsseldorf = #"{"name": "Düsseldorf", "country_code": "de", "timezone": "E
 
 extension String {
     var urlEncoded: String { addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? self }
+}
+
+/// A repository whose every call fails the way a bug would: with SQL in the error.
+struct BrokenRepository: CitiesRepository {
+    static let failure = PostgresError.server(PostgresServerError(
+        sqlState: "42703", severity: "ERROR", message: "column \"secret_column\" does not exist", hint: "SELECT secret_column FROM cities"))
+    func list(_ query: CityListQuery, now: Date) async throws -> CityPage { throw Self.failure }
+    func city(id: Int64, now: Date) async throws -> CityWithEventCount? { throw Self.failure }
+    func create(_ draft: CityDraft) async throws -> City { throw Self.failure }
+    func update(id: Int64, with draft: CityDraft) async throws -> City? { throw Self.failure }
+    func delete(id: Int64) async throws -> Bool { throw Self.failure }
+    func upsert(_ events: [Event]) async throws -> UpsertSummary { throw Self.failure }
+    func delete(externalID: String) async throws -> Bool { throw Self.failure }
+    func eventCounts(_ filter: EventCountFilter, countryCode: String?, now: Date) async throws -> [CityEventCount] { throw Self.failure }
+    func histogram(cityID: Int64, interval: CountInterval, from: Date, to: Date, categories: Set<String>) async throws -> [CountBucket]? { throw Self.failure }
+}
+
+@Suite struct ServerErrorTests {
+    @Test func serverErrorsRevealNothing() async throws {
+        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: PostgresConfiguration("host=127.0.0.1 port=1")))
+        var dependencies = APIDependencies(pool: pool, metadata: ServiceMetadata())
+        dependencies.repository = BrokenRepository()
+        let app = try buildApplication(api: try APIConfiguration(prefix: "/ws/cities"), dependencies: dependencies, logger: Logger(label: "test"))
+        try await app.test(.router) { client in
+            for uri in ["/ws/cities/", "/ws/cities/1/", "/ws/cities/event-counts/"] {
+                let response = try await client.execute(uri: uri, method: .get)
+                #expect(response.status == .internalServerError)
+                #expect(String(buffer: response.body) == #"{"detail":"A server error occurred."}"#)
+                #expect(response.headers[.allow] != nil)
+                #expect(response.headers[.vary] == "Accept")
+            }
+            let trace = try await client.execute(uri: "/ws/cities/health/", method: .trace)
+            #expect(trace.status == .unauthorized, "TRACE is not a safe method, so DRF asks for credentials before the method check")
+            #expect(trace.headers[.allow] == "GET, HEAD, OPTIONS")
+        }
+        await pool.close()
+    }
 }
