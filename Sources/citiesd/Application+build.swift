@@ -10,6 +10,7 @@ struct APIDependencies: Sendable {
     var tokens: any TokenStore
     var metadata: ServiceMetadata
     var bodyLimit = 16 << 20
+    var trustedProxies = TrustedProxies.loopback
 
     init(pool: PostgresPool, metadata: ServiceMetadata, bodyLimit: Int = 16 << 20) {
         self.pool = pool
@@ -38,7 +39,8 @@ func buildApplication(
             .on(.get) { _, _ in JSONResponse.make(schema, status: .ok) }),
     ]
 
-    let router = Router(context: BasicRequestContext.self)
+    let router = Router(context: CitiesRequestContext.self)
+    router.add(middleware: ProxyHeadersMiddleware(trustedProxies: dependencies.trustedProxies))
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: TrailingSlashMiddleware(prefix: api.prefix))

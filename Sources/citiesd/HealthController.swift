@@ -27,7 +27,7 @@ struct HealthController: Sendable {
         ]
     }
 
-    private func ready(context: BasicRequestContext) async throws -> Response {
+    private func ready(context: CitiesRequestContext) async throws -> Response {
         let status: MigrationStatus
         do {
             status = try await pool.withConnection { [runner] in try runner.status(on: $0) }

@@ -27,6 +27,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest request body accepted, in bytes (413 beyond). Env: CITIESD_MAX_BODY_BYTES. Default: 16777216.")
     var maxBodyBytes: Int?
 
+    @Option(help: "Peers whose X-Forwarded-* headers are believed: addresses or CIDR blocks, comma-separated (empty: none). Env: CITIESD_TRUSTED_PROXIES. Default: 127.0.0.0/8,::1.")
+    var trustedProxies: String?
+
     @Flag(help: "Run on a private PostgreSQL cluster under --embedded-dir, created, migrated and loaded with sample data on first use; ignores DATABASE_URL.")
     var embedded = false
 
@@ -53,9 +56,15 @@ struct ServeCommand: AsyncParsableCommand {
         let pool = PostgresPool(configuration: poolConfiguration, logger: logger)
         let bodyLimit = try environment.resolve(maxBodyBytes, "CITIESD_MAX_BODY_BYTES", default: 16 << 20)
         guard bodyLimit > 0 else { throw ValidationError("the body limit must be positive, got \(bodyLimit)") }
+        var dependencies = APIDependencies(pool: pool, metadata: ServiceMetadata(environment: environment.variables), bodyLimit: bodyLimit)
+        do {
+            dependencies.trustedProxies = try TrustedProxies(try environment.resolve(trustedProxies, "CITIESD_TRUSTED_PROXIES", default: "127.0.0.0/8,::1"))
+        } catch let error as TrustedProxiesError {
+            throw ValidationError(error.description)
+        }
         let app = try buildApplication(
             api: api,
-            dependencies: APIDependencies(pool: pool, metadata: ServiceMetadata(environment: environment.variables), bodyLimit: bodyLimit),
+            dependencies: dependencies,
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "citiesd"),
             logger: logger)
         logger.info("citiesd starting", metadata: [

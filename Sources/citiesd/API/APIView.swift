@@ -13,7 +13,7 @@ struct APIEnvironment: Sendable {
 /// checks permissions), method check (405), then the handler. Every answer, errors included,
 /// carries `Allow` and `Vary: Accept`.
 struct APIView: Sendable {
-    typealias Handler = @Sendable (inout Request, BasicRequestContext) async throws -> Response
+    typealias Handler = @Sendable (inout Request, CitiesRequestContext) async throws -> Response
 
     let name: String
     let description: String
@@ -38,7 +38,7 @@ struct APIView: Sendable {
         return view
     }
 
-    func dispatch(_ request: Request, context: BasicRequestContext, environment: APIEnvironment) async -> Response {
+    func dispatch(_ request: Request, context: CitiesRequestContext, environment: APIEnvironment) async -> Response {
         var request = request
         var response: Response
         do {
@@ -54,7 +54,7 @@ struct APIView: Sendable {
         return response
     }
 
-    private func handle(_ request: inout Request, context: BasicRequestContext, environment: APIEnvironment) async throws -> Response {
+    private func handle(_ request: inout Request, context: CitiesRequestContext, environment: APIEnvironment) async throws -> Response {
         let method = request.method == .head ? HTTPRequest.Method.get : request.method
         if method == .options { return JSONResponse.make(options(environment.metadata), status: .ok) }
         guard let handler = handlers[method] else { throw APIError.methodNotAllowed(request.method) }
@@ -106,7 +106,7 @@ struct OtherMethodsMiddleware: RouterMiddleware {
     let routes: [APIRoute]
     let environment: APIEnvironment
 
-    func handle(_ request: Request, context: BasicRequestContext, next: (Request, BasicRequestContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: CitiesRequestContext, next: (Request, CitiesRequestContext) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         guard !APIView.dispatchedMethods.contains(request.method), path.hasPrefix(prefix + "/") else {
             return try await next(request, context)

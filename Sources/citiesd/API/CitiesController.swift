@@ -23,8 +23,8 @@ struct CitiesController: Sendable {
 
     var listView: APIView {
         APIView(name: "City List", description: "Cities with their current event counts; create a city.")
-            .on(.get) { request, _ in try await list(request) }
-            .on(.post, fields: CitySerializer.fields) { request, _ in try await create(&request) }
+            .on(.get) { request, context in try await list(request, context) }
+            .on(.post, fields: CitySerializer.fields) { request, context in try await create(&request, context) }
     }
 
     var detailView: APIView {
@@ -61,7 +61,7 @@ struct CitiesController: Sendable {
 
     // MARK: Handlers
 
-    private func list(_ request: Request) async throws -> Response {
+    private func list(_ request: Request, _ context: CitiesRequestContext) async throws -> Response {
         let pagination = try Pagination(request)
         var parameters = QueryParameters(request)
         let ordering = parameters.value("ordering").flatMap(CityOrdering.init(parameter:)) ?? CityOrdering(.name)
@@ -78,13 +78,13 @@ struct CitiesController: Sendable {
             if query.page != 1 { page = try await repository.list(query, now: now) }
         }
         let results = page.results.map { serializer.representation(of: $0.city, eventCount: $0.eventCount) }
-        return JSONResponse.make(try pagination.body(count: page.count, page: query.page, results: results, request: request), status: .ok)
+        return JSONResponse.make(try pagination.body(count: page.count, page: query.page, results: results, request: request, context: context), status: .ok)
     }
 
-    private func create(_ request: inout Request) async throws -> Response {
+    private func create(_ request: inout Request, _ context: CitiesRequestContext) async throws -> Response {
         let data = try await RequestBody.json(&request, limit: bodyLimit)
         let city = try await repository.create(try serializer.validate(data))
-        let location = AbsoluteURL.path(request, request.uri.path + "\(city.id)/")
+        let location = AbsoluteURL.path(context, request.uri.path + "\(city.id)/")
         return JSONResponse.make(serializer.representation(of: city, eventCount: 0), status: .created, headers: [.location: location])
     }
 
@@ -148,7 +148,7 @@ struct CitiesController: Sendable {
         return JSONResponse.make(try await repository.upsert(events), status: .ok)
     }
 
-    private func cityID(_ context: BasicRequestContext) throws -> Int64 {
+    private func cityID(_ context: CitiesRequestContext) throws -> Int64 {
         guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else { throw APIError.notFound }
         return id
     }

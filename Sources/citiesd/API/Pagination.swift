@@ -36,12 +36,12 @@ struct Pagination {
     static func lastPage(count: Int, pageSize: Int) -> Int { max(1, (count + pageSize - 1) / pageSize) }
 
     /// Checks the page exists (page 1 always does) and builds the body.
-    func body<Item: Encodable>(count: Int, page current: Int, results: [Item], request: Request) throws -> Page<Item> {
+    func body<Item: Encodable>(count: Int, page current: Int, results: [Item], request: Request, context: CitiesRequestContext) throws -> Page<Item> {
         let last = Self.lastPage(count: count, pageSize: pageSize)
         guard current <= last else { throw APIError.invalidPage }
-        let next = current < last ? AbsoluteURL.replacingQuery(request, "page", with: String(current + 1)) : nil
+        let next = current < last ? AbsoluteURL.replacingQuery(request, context, "page", with: String(current + 1)) : nil
         let previous = current <= 1 ? nil
-            : AbsoluteURL.replacingQuery(request, "page", with: current == 2 ? nil : String(current - 1))
+            : AbsoluteURL.replacingQuery(request, context, "page", with: current == 2 ? nil : String(current - 1))
         return Page(count: count, next: next, previous: previous, results: results)
     }
 }
@@ -63,22 +63,18 @@ struct Page<Item: Encodable>: Encodable {
     }
 }
 
-/// Absolute links to this service, from the request's own host.
+/// Absolute links to this service, as its clients see it (``ProxyHeadersMiddleware``).
 enum AbsoluteURL {
-    static func base(_ request: Request) -> String {
-        "http://" + (request.head.authority ?? "localhost")
-    }
-
-    static func path(_ request: Request, _ path: String) -> String {
-        base(request) + path
+    static func path(_ context: CitiesRequestContext, _ path: String) -> String {
+        context.publicBaseURL + path
     }
 
     /// The request's URL with one query parameter set (or removed with nil), others kept in order.
-    static func replacingQuery(_ request: Request, _ name: String, with value: String?) -> String {
+    static func replacingQuery(_ request: Request, _ context: CitiesRequestContext, _ name: String, with value: String?) -> String {
         var items = (request.uri.query ?? "").split(separator: "&").filter { item in
             item.split(separator: "=", maxSplits: 1).first.map { $0.removingPercentEncoding ?? String($0) } != name
         }.map(String.init)
         if let value { items.append("\(name)=\(value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? value)") }
-        return base(request) + request.uri.path + (items.isEmpty ? "" : "?" + items.joined(separator: "&"))
+        return context.publicBaseURL + request.uri.path + (items.isEmpty ? "" : "?" + items.joined(separator: "&"))
     }
 }

@@ -1,0 +1,63 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Resolves, once per request, what the client sees: the public base URL (from `X-Forwarded-Proto`,
+/// `-Host`, `-Port` and `-Prefix` when the peer is a trusted proxy, else the request's own host), and
+/// the request id (the gateway's `X-Request-ID`, `Kong-Request-ID` or `X-Kong-Request-Id`, else a new
+/// one), which goes on every log line of the request and back in the `X-Request-ID` response header.
+struct ProxyHeadersMiddleware: RouterMiddleware {
+    typealias Context = CitiesRequestContext
+
+    static let requestIDHeaders: [HTTPField.Name] = [
+        HTTPField.Name("X-Request-ID")!, HTTPField.Name("Kong-Request-ID")!, HTTPField.Name("X-Kong-Request-Id")!,
+    ]
+
+    let trustedProxies: TrustedProxies
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.requestID = Self.requestID(from: request)
+        context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        context.publicBaseURL = publicBaseURL(request, peerIsTrusted: trustedProxies.contains(context.remoteAddress))
+        var response = try await next(request, context)
+        response.headers[Self.requestIDHeaders[0]] = context.requestID
+        return response
+    }
+
+    /// The gateway's id when it is sane (printable ASCII, at most 200 characters), else a new UUID.
+    static func requestID(from request: Request) -> String {
+        for name in requestIDHeaders {
+            if let value = request.headers[name], !value.isEmpty, value.count <= 200,
+               value.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f }) {
+                return value
+            }
+        }
+        return UUID().uuidString.lowercased()
+    }
+
+    func publicBaseURL(_ request: Request, peerIsTrusted: Bool) -> String {
+        let ownHost = request.head.authority ?? "localhost"
+        guard peerIsTrusted else { return "http://" + ownHost }
+        func header(_ name: String) -> String? {
+            request.headers[HTTPField.Name(name)!].flatMap { $0.split(separator: ",").first }
+                .map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        let scheme = header("X-Forwarded-Proto").map { $0.lowercased() }.flatMap { ["http", "https"].contains($0) ? $0 : nil } ?? "http"
+        var host = header("X-Forwarded-Host") ?? ownHost
+        if let port = header("X-Forwarded-Port").flatMap(Int.init), (1...65535).contains(port), !Self.hasPort(host) {
+            let isDefault = (scheme == "http" && port == 80) || (scheme == "https" && port == 443)
+            if !isDefault { host += ":\(port)" }
+        }
+        var prefix = header("X-Forwarded-Prefix") ?? ""
+        while prefix.hasSuffix("/") { prefix.removeLast() }
+        if !prefix.isEmpty && !prefix.hasPrefix("/") { prefix = "/" + prefix }
+        return "\(scheme)://\(host)\(prefix)"
+    }
+
+    private static func hasPort(_ host: String) -> Bool {
+        if host.hasPrefix("[") { return host.contains("]:") }
+        return host.contains(":")
+    }
+}
