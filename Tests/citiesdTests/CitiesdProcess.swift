@@ -13,8 +13,10 @@ enum CitiesdProcess {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appending(path: "citiesd")
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let process = try start(arguments, environment: environment)
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func run(_ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil) throws -> Result {
+        let process = try start(arguments, environment: environment, currentDirectory: currentDirectory)
         // Drain both pipes at once so neither can fill up and stall the child.
         nonisolated(unsafe) var stderr = ""
         let stderrDrained = DispatchSemaphore(value: 0)
