@@ -31,6 +31,17 @@ import Testing
         for tagged in [service, route, upstream] { #expect(tagged["tags"] == .array([.string("citiesd")])) }
     }
 
+    @Test func writesTheFileComposeHandsToKong() throws {
+        let file = FileManager.default.temporaryDirectory.appending(path: "kong-\(UUID()).yml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let arguments = ["gateway", "render", "--target", "citiesd-1:8080", "--target", "citiesd-2:8080"]
+        let written = try CitiesdProcess.run(arguments + ["--output", file.path], currentDirectory: CitiesdProcess.repository)
+        #expect(written.status == 0)
+        #expect(written.stdout.isEmpty)
+        let printed = try CitiesdProcess.run(arguments, currentDirectory: CitiesdProcess.repository)
+        #expect(try String(contentsOf: file, encoding: .utf8) == printed.stdout)
+    }
+
     @Test func rejectsBadTargets() throws {
         let result = try CitiesdProcess.run(["gateway", "render", "--target", "citiesd-1"], currentDirectory: CitiesdProcess.repository)
         #expect(result.status == 64)
