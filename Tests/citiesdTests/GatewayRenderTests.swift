@@ -48,3 +48,16 @@ import Testing
         #expect(result.stderr.contains("host:port"))
     }
 }
+
+@Suite struct GatewayCommandLineTests {
+    @Test func syncNeedsAnAdminURLAndSaysWhenItCannotReachIt() throws {
+        let missing = try CitiesdProcess.run(["gateway", "sync"], currentDirectory: CitiesdProcess.repository)
+        #expect(missing.status == 64)
+        #expect(missing.stderr.contains("--admin-url"))
+        let unreachable = try CitiesdProcess.run(["gateway", "dump", "--admin-url", "http://127.0.0.1:1"], currentDirectory: CitiesdProcess.repository)
+        #expect(unreachable.status == 1)
+        #expect(unreachable.stderr.contains("cannot reach the Kong Admin API at http://127.0.0.1:1"))
+        let badFile = try CitiesdProcess.run(["gateway", "restore", "/nonexistent.json", "--admin-url", "http://127.0.0.1:1"], currentDirectory: CitiesdProcess.repository)
+        #expect(badFile.status == 64)
+    }
+}
