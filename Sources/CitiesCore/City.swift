@@ -1,41 +1,24 @@
 import Foundation
 
-/// A city the events site serves.
+/// A city the events site serves: the client-written fields (``CityDraft``, readable directly as
+/// `city.name`, `city.slug`, …) plus what the server sets.
+@dynamicMemberLookup
 public struct City: Sendable, Hashable, Identifiable {
     public var id: Int64
-    public var slug: String
-    public var name: String
-    /// ISO 3166-1 alpha-2, upper-case.
-    public var countryCode: String
-    public var region: String?
-    /// IANA time zone name, e.g. `Europe/Berlin`.
-    public var timezone: String
-    public var latitude: Double?
-    public var longitude: Double?
-    public var population: Int64?
-    public var isActive: Bool
+    public var draft: CityDraft
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(id: Int64, draft: CityDraft, createdAt: Date, updatedAt: Date) {
         self.id = id
-        self.slug = draft.slug
-        self.name = draft.name
-        self.countryCode = draft.countryCode
-        self.region = draft.region
-        self.timezone = draft.timezone
-        self.latitude = draft.latitude
-        self.longitude = draft.longitude
-        self.population = draft.population
-        self.isActive = draft.isActive
+        self.draft = draft
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
 
-    /// The writable fields, as a create or update stores them.
-    public var draft: CityDraft {
-        CityDraft(slug: slug, name: name, countryCode: countryCode, region: region, timezone: timezone,
-                  latitude: latitude, longitude: longitude, population: population, isActive: isActive)
+    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<CityDraft, Value>) -> Value {
+        get { draft[keyPath: keyPath] }
+        set { draft[keyPath: keyPath] = newValue }
     }
 }
 
