@@ -12,7 +12,7 @@ enum EmbeddedDatabase {
         do {
             let connection = try await cluster.createDatabaseIfMissing(databaseName)
             let runner = MigrationRunner(migrations: try Migration.bundled(), logger: logger)
-            let loaded = try await MigrationReporter.run(connection: connection) { connection in
+            let loaded = try await CommandDatabase.withConnection(connection) { connection in
                 try runner.migrate(on: connection)
                 return try SampleData.loadIfEmpty(on: connection, now: Date())
             }

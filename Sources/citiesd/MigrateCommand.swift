@@ -33,7 +33,7 @@ struct MigrateApplyCommand: AsyncParsableCommand {
         let logger = try global.bootstrapLogging(environment)
         let connection = try database.connection(environment)
         let runner = MigrationRunner(migrations: try Migration.bundled(), logger: logger)
-        try await MigrationReporter.run(connection: connection) { connection in
+        try await CommandDatabase.withConnection(connection) { connection in
             if dryRun {
                 let status = try runner.status(on: connection)
                 guard status.drifted.isEmpty else { throw MigrationError.drift(status.drifted) }
@@ -66,7 +66,7 @@ struct MigrateStatusCommand: AsyncParsableCommand {
         let logger = try global.bootstrapLogging(environment)
         let connection = try database.connection(environment)
         let runner = MigrationRunner(migrations: try Migration.bundled(), logger: logger)
-        let status = try await MigrationReporter.run(connection: connection) { try runner.status(on: $0) }
+        let status = try await CommandDatabase.withConnection(connection) { try runner.status(on: $0) }
         let drifted = Set(status.drifted.map(\.version))
         let names = Dictionary(uniqueKeysWithValues: runner.migrations.map { ($0.version, $0.fileName) })
         for applied in status.applied {
@@ -90,36 +90,8 @@ struct MigrateStatusCommand: AsyncParsableCommand {
     }
 }
 
-/// Runs a migration task on one dedicated connection without a statement timeout, and turns its
-/// failures into the documented exit statuses with a message on standard error.
+/// Output shared by the migrate commands.
 enum MigrationReporter {
-    static func run<T: Sendable>(
-        connection: PostgresConfiguration,
-        _ body: @escaping @Sendable (PostgresConnection) throws -> T
-    ) async throws -> T {
-        var unlimited = connection
-        unlimited.statementTimeout = nil
-        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: unlimited, maxConnections: 1))
-        let result: Result<T, Error>
-        do {
-            result = .success(try await pool.withConnection(body))
-        } catch {
-            result = .failure(error)
-        }
-        await pool.close()
-        do {
-            return try result.get()
-        } catch let error as MigrationError {
-            printError("error: \(error)")
-            if case .drift = error { throw ExitStatus.drift }
-            if case .failed = error { throw ExitStatus.migrationFailed }
-            throw ExitStatus.usage
-        } catch let error as PostgresError {
-            printError("error: \(error)")
-            throw ExitStatus.databaseError
-        }
-    }
-
     static func reportUnknown(_ status: MigrationStatus) {
         for unknown in status.unknown {
             printError("warning: the database has migration \(unknown.version) (\(unknown.name)), which this binary does not know; is an older citiesd running against a newer schema?")

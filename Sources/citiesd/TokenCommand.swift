@@ -52,27 +52,11 @@ struct TokenCommand: AsyncParsableCommand {
     }
 }
 
-/// Runs `body` with the PostgreSQL token store, mapping failures to the documented exit statuses.
+/// Runs `body` with the PostgreSQL token store (see ``CommandDatabase`` for exit statuses).
 private func withTokenStore<T: Sendable>(
-    _ global: GlobalOptions, _ database: DatabaseOptions, _ body: @escaping @Sendable (PostgresTokenStore) async throws -> T
+    _ global: GlobalOptions, _ database: DatabaseOptions, _ body: (PostgresTokenStore) async throws -> T
 ) async throws -> T {
     let environment = Environment()
     let logger = try global.bootstrapLogging(environment)
-    let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: try database.connection(environment), maxConnections: 1), logger: logger)
-    let result: Result<T, Error>
-    do {
-        result = .success(try await body(PostgresTokenStore(pool: pool)))
-    } catch {
-        result = .failure(error)
-    }
-    await pool.close()
-    do {
-        return try result.get()
-    } catch let errors as ValidationErrors {
-        printError("error: " + errors.fields.map { "\($0.key): \($0.value.joined(separator: " "))" }.sorted().joined(separator: "; "))
-        throw ExitStatus.usage
-    } catch let error as PostgresError {
-        printError("error: \(error)")
-        throw ExitStatus.databaseError
-    }
+    return try await CommandDatabase.run(try database.connection(environment), logger: logger) { try await body(PostgresTokenStore(pool: $0)) }
 }
