@@ -9,9 +9,9 @@ struct Pagination {
     static let defaultPageSize = 50
     static let maximumPageSize = 1000
 
+    /// nil for `page=last`.
     let page: Int?
     let pageSize: Int
-    let wantsLast: Bool
 
     init(_ request: Request) throws {
         let parameters = request.uri.queryParameters
@@ -21,17 +21,18 @@ struct Pagination {
             pageSize = Self.defaultPageSize
         }
         switch parameters.get("page") {
-        case nil, "": page = 1; wantsLast = false
-        case "last": page = nil; wantsLast = true
+        case nil, "": page = 1
+        case "last": page = nil
         case let text?:
             guard let number = Int(text), number >= 1 else { throw APIError.invalidPage }
             page = number
-            wantsLast = false
         }
     }
 
     /// The page to ask the store for; `last` needs the count first, so it asks for page 1 to learn it.
     var requestedPage: Int { page ?? 1 }
+
+    var wantsLast: Bool { page == nil }
 
     static func lastPage(count: Int, pageSize: Int) -> Int { max(1, (count + pageSize - 1) / pageSize) }
 
