@@ -17,10 +17,7 @@ enum Implementation: String, CaseIterable, CustomTestStringConvertible {
         case .inMemory:
             try await body(InMemoryCitiesStore())
         case .postgres:
-            try await withTestPool { pool in
-                try await pool.withConnection { try MigrationRunner(migrations: try Migration.bundled()).migrate(on: $0) }
-                try await body(PostgresCitiesStore(pool: pool))
-            }
+            try await withTestPool(migrated: true) { pool in try await body(PostgresCitiesStore(pool: pool)) }
         }
     }
 }
@@ -212,8 +209,7 @@ func event(_ id: String, _ city: City, _ category: String = "concert", starts: T
     @Test func randomWorkloadsAgree() async throws {
         var random = SeededRandom(seed: 20_261_124)
         let memory = InMemoryCitiesStore()
-        try await withTestPool { pool in
-            try await pool.withConnection { try MigrationRunner(migrations: try Migration.bundled()).migrate(on: $0) }
+        try await withTestPool(migrated: true) { pool in
             let postgres = PostgresCitiesStore(pool: pool)
             var cities: [(City, City)] = []
             for index in 0..<12 {
@@ -285,10 +281,7 @@ struct SeededRandom {
             switch implementation {
             case .inMemory: try await body(InMemoryTokenStore())
             case .postgres:
-                try await withTestPool { pool in
-                    try await pool.withConnection { try MigrationRunner(migrations: try Migration.bundled()).migrate(on: $0) }
-                    try await body(PostgresTokenStore(pool: pool))
-                }
+                try await withTestPool(migrated: true) { pool in try await body(PostgresTokenStore(pool: pool)) }
             }
         }
         try await run { store in

@@ -7,12 +7,14 @@ enum TestCluster {
         get async throws { try await EmbeddedPostgres.sharedThrowaway() }
     }
 
-    static func freshDatabase() async throws -> PostgresConfiguration {
-        try await EmbeddedPostgres.makeTestDatabase()
+    static func freshDatabase(migrated: Bool = false) async throws -> PostgresConfiguration {
+        try await EmbeddedPostgres.makeTestDatabase(migrated: migrated)
     }
 
-    static func pool(maxConnections: Int = 4, acquireTimeout: Duration = .seconds(5), statementTimeout: Duration? = nil) async throws -> PostgresPool {
-        var connection = try await freshDatabase()
+    static func pool(
+        maxConnections: Int = 4, acquireTimeout: Duration = .seconds(5), statementTimeout: Duration? = nil, migrated: Bool = false
+    ) async throws -> PostgresPool {
+        var connection = try await freshDatabase(migrated: migrated)
         connection.statementTimeout = statementTimeout
         return PostgresPool(configuration: PostgresPoolConfiguration(
             connection: connection, maxConnections: maxConnections, acquireTimeout: acquireTimeout))
@@ -21,10 +23,11 @@ enum TestCluster {
 
 /// Runs `body` with a pool on a fresh database and closes the pool afterwards.
 func withTestPool(
-    maxConnections: Int = 4, acquireTimeout: Duration = .seconds(5), statementTimeout: Duration? = nil,
+    maxConnections: Int = 4, acquireTimeout: Duration = .seconds(5), statementTimeout: Duration? = nil, migrated: Bool = false,
     _ body: (PostgresPool) async throws -> Void
 ) async throws {
-    let pool = try await TestCluster.pool(maxConnections: maxConnections, acquireTimeout: acquireTimeout, statementTimeout: statementTimeout)
+    let pool = try await TestCluster.pool(
+        maxConnections: maxConnections, acquireTimeout: acquireTimeout, statementTimeout: statementTimeout, migrated: migrated)
     do {
         try await body(pool)
         await pool.close()

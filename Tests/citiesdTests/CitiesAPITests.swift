@@ -34,14 +34,7 @@ func withAPI(
     _ body: @escaping @Sendable (APITestContext) async throws -> Void
 ) async throws {
     let connection: PostgresConfiguration
-    if let database {
-        connection = database
-    } else {
-        connection = try await EmbeddedPostgres.makeTestDatabase()
-        let migrator = PostgresPool(configuration: PostgresPoolConfiguration(connection: connection, maxConnections: 1))
-        try await migrator.withConnection { try MigrationRunner(migrations: try Migration.bundled()).migrate(on: $0) }
-        await migrator.close()
-    }
+    if let database { connection = database } else { connection = try await EmbeddedPostgres.makeTestDatabase(migrated: true) }
     let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: connection, maxConnections: 4, acquireTimeout: .seconds(2)))
     let key = TokenAuthenticator.newKey()
     if database == nil { _ = try await PostgresTokenStore(pool: pool).create(name: "tests", keyHash: TokenAuthenticator.hash(key)) }

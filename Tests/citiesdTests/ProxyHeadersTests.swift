@@ -12,10 +12,9 @@ import Testing
 /// Through a real socket on loopback, so the peer address is real (127.0.0.1).
 @Suite struct ProxyHeadersTests {
     func withLiveApp(trusted: String, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let database = try await EmbeddedPostgres.makeTestDatabase()
+        let database = try await EmbeddedPostgres.makeTestDatabase(migrated: true)
         let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: database, maxConnections: 2))
         try await pool.withConnection { connection in
-            try MigrationRunner(migrations: try Migration.bundled()).migrate(on: connection)
             for name in ["Aachen", "Bonn"] {
                 try connection.query("INSERT INTO cities (slug, name, search_name, country_code, timezone) VALUES ($1, $2, $1, 'DE', 'UTC')", [name.lowercased(), name])
             }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 
 extension EmbeddedPostgres {
     private static let sharedThrowawayCluster = Task { try await EmbeddedPostgres.start(.throwaway()) }
@@ -9,9 +10,15 @@ extension EmbeddedPostgres {
         try await sharedThrowawayCluster.value
     }
 
-    /// A new, empty database on ``sharedThrowaway()``.
-    public static func makeTestDatabase() async throws -> PostgresConfiguration {
-        try await sharedThrowaway().createDatabaseIfMissing(
+    /// A new database on ``sharedThrowaway()``: empty, or with `migrated` the bundled schema applied.
+    public static func makeTestDatabase(migrated: Bool = false) async throws -> PostgresConfiguration {
+        let database = try await sharedThrowaway().createDatabaseIfMissing(
             "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))
+        if migrated {
+            _ = try await NIOThreadPool.singleton.runIfActive {
+                try MigrationRunner(migrations: try Migration.bundled()).migrate(on: try PostgresConnection.connect(database))
+            }
+        }
+        return database
     }
 }
