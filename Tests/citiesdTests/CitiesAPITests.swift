@@ -49,7 +49,8 @@ func decode(_ response: TestResponse) throws -> JSONValue {
 }
 
 func object(_ response: TestResponse) throws -> [String: JSONValue] {
-    guard case .object(let object) = try decode(response) else { throw APIError.badRequest("not an object: \(String(buffer: response.body))") }
+    struct NotAnObject: Error { let body: String }
+    guard case .object(let object) = try decode(response) else { throw NotAnObject(body: String(buffer: response.body)) }
     return object
 }
 

@@ -31,8 +31,4 @@ struct APIError: Error, Sendable {
     static func tooLarge(limit: Int) -> APIError {
         APIError(status: .contentTooLarge, detail: "Request body is larger than the limit of \(limit) bytes.")
     }
-
-    static func badRequest(_ detail: String) -> APIError {
-        APIError(status: .badRequest, detail: detail)
-    }
 }
