@@ -15,12 +15,40 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
         c.population, c.is_active, c.created_at, c.updated_at
         """
 
-    /// Scheduled events overlapping `[$from, $to)`; a NULL `$to` means open-ended ("not over yet").
-    static let countedEvents = """
+    // The count fragments below leave `$1` to the query they are part of; `$2` is the categories
+    // (NULL: all).
+
+    /// Scheduled events not over at `$3` (ends_at > now), per city. Plain SQL: its cost grows with
+    /// the events; ``LiveCitiesStore`` answers these from memory.
+    static let currentCounts = """
         SELECT city_id, count(*) AS n FROM events
-        WHERE status = 'scheduled' AND ends_at > $1::timestamptz
-          AND ($2::timestamptz IS NULL OR starts_at < $2::timestamptz)
-          AND ($3::text[] IS NULL OR category = ANY ($3::text[]))
+        WHERE status = 'scheduled' AND ends_at > $3::timestamptz AND ($2::text[] IS NULL OR category = ANY ($2::text[]))
+        GROUP BY city_id
+        """
+
+    /// Scheduled events overlapping the window `[$3, $5)` per city (`$4`, `$6`: the UTC midnights at
+    /// or before `$3`, `$5`), from the day counts: events starting before `to` minus events ending at
+    /// or before `from`. Whole days come from ``event_day_counts``; only when `from` or `to` is not a
+    /// UTC midnight are the events of that boundary day read, through the `starts_at`/`ends_at` indexes.
+    static let windowCounts = """
+        SELECT city_id, sum(n)::bigint AS n FROM (
+            SELECT city_id,
+                   COALESCE(sum(starting) FILTER (WHERE day < ($6::timestamptz AT TIME ZONE 'UTC')::date), 0)
+                 - COALESCE(sum(ending) FILTER (WHERE day < ($4::timestamptz AT TIME ZONE 'UTC')::date), 0) AS n
+            FROM event_day_counts
+            WHERE day < ($6::timestamptz AT TIME ZONE 'UTC')::date AND ($2::text[] IS NULL OR category = ANY ($2::text[]))
+            GROUP BY city_id
+            UNION ALL
+            SELECT city_id, count(*) FROM events
+            WHERE status = 'scheduled' AND starts_at >= $6::timestamptz AND starts_at < $5::timestamptz
+              AND ($2::text[] IS NULL OR category = ANY ($2::text[]))
+            GROUP BY city_id
+            UNION ALL
+            SELECT city_id, -count(*) FROM events
+            WHERE status = 'scheduled' AND ends_at > $4::timestamptz AND ends_at <= $3::timestamptz
+              AND ($2::text[] IS NULL OR category = ANY ($2::text[]))
+            GROUP BY city_id
+        ) parts
         GROUP BY city_id
         """
 
@@ -29,21 +57,21 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
     public func list(_ query: CityListQuery, now: Date) async throws -> CityPage {
         let pattern = query.search.flatMap { $0.isEmpty ? nil : "%" + Self.escapeLike(SearchText.fold($0)) + "%" }
         let sql = """
-            WITH counts AS (\(Self.countedEvents)),
+            WITH counts AS (\(Self.currentCounts)),
             matching AS (
                 SELECT \(Self.cityColumns), COALESCE(counts.n, 0) AS event_count
                 FROM cities c LEFT JOIN counts ON counts.city_id = c.id
-                WHERE ($4::text IS NULL OR c.country_code = $4::text)
-                  AND ($5::bool IS NULL OR c.is_active = $5::bool)
-                  AND ($6::text IS NULL OR c.search_name LIKE $6::text ESCAPE '\\')
+                WHERE ($1::text IS NULL OR c.country_code = $1::text)
+                  AND ($4::bool IS NULL OR c.is_active = $4::bool)
+                  AND ($5::text IS NULL OR c.search_name LIKE $5::text ESCAPE '\\')
             )
             SELECT total.n, page.* FROM (SELECT count(*) AS n FROM matching) total
             LEFT JOIN LATERAL (
-                SELECT * FROM matching c ORDER BY \(Self.orderBy(query.ordering)) LIMIT $7 OFFSET $8
+                SELECT * FROM matching c ORDER BY \(Self.orderBy(query.ordering)) LIMIT $6 OFFSET $7
             ) page ON true
             """
         let parameters: [(any PostgresEncodable)?] = [
-            now, nil, nil, query.countryCode, query.isActive, pattern, query.pageSize, (query.page - 1) * query.pageSize,
+            query.countryCode, nil, now, query.isActive, pattern, query.pageSize, (query.page - 1) * query.pageSize,
         ]
         return try await pool.withConnection { connection in
             let rows = try connection.query(sql, parameters).rows
@@ -58,12 +86,12 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
 
     public func city(id: Int64, now: Date) async throws -> CityWithEventCount? {
         let sql = """
-            WITH counts AS (\(Self.countedEvents))
+            WITH counts AS (\(Self.currentCounts))
             SELECT \(Self.cityColumns), COALESCE((SELECT n FROM counts WHERE city_id = c.id), 0) AS event_count
-            FROM cities c WHERE c.id = $4
+            FROM cities c WHERE c.id = $1
             """
         return try await pool.withConnection { connection in
-            try connection.query(sql, [now, nil, nil, id]).first.map { row in
+            try connection.query(sql, [id, nil, now]).first.map { row in
                 CityWithEventCount(city: try Self.city(from: row), eventCount: try row.decode(Int.self, named: "event_count"))
             }
         }
@@ -151,16 +179,15 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
     // MARK: EventCountQuery
 
     public func eventCounts(_ filter: EventCountFilter, countryCode: String?, now: Date) async throws -> [CityEventCount] {
+        let window: [(any PostgresEncodable)?] = filter.window.map { [$0.start, UTCDay.start(of: $0.start), $0.end, UTCDay.start(of: $0.end)] } ?? [now]
+        let parameters = [countryCode, Self.categories(filter.categories)] + window
         let sql = """
-            WITH counts AS (\(Self.countedEvents))
+            WITH counts AS (\(filter.window == nil ? Self.currentCounts : Self.windowCounts))
             SELECT c.id, c.slug, c.name, COALESCE(counts.n, 0)
             FROM cities c LEFT JOIN counts ON counts.city_id = c.id
-            WHERE c.is_active AND ($4::text IS NULL OR c.country_code = $4::text)
+            WHERE c.is_active AND ($1::text IS NULL OR c.country_code = $1::text)
             ORDER BY c.name COLLATE "C", c.id
             """
-        let parameters: [(any PostgresEncodable)?] = [
-            filter.window?.start ?? now, filter.window?.end, Self.categories(filter.categories), countryCode,
-        ]
         return try await pool.withConnection { connection in
             try connection.query(sql, parameters).rows.map { row in
                 CityEventCount(id: try row.decode(Int64.self, at: 0), slug: try row.decode(String.self, at: 1),
@@ -169,29 +196,39 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
         }
     }
 
+    /// From one city's day counts: `count(bucket) = starting before its end - ending at or before its
+    /// start`, with prefix sums over the days; the boundary days of a window that does not start or
+    /// end at midnight are corrected from their events, as in ``windowCounts``.
     public func histogram(cityID: Int64, interval: CountInterval, from: Date, to: Date, categories: Set<String>) async throws -> [CountBucket]? {
         let buckets = interval.buckets(from: from, to: to)
-        let sql = """
-            SELECT b.ord, count(e.id)
-            FROM (SELECT id FROM cities WHERE id = $1) city
-            CROSS JOIN unnest($2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS b (start_at, end_at, ord)
-            LEFT JOIN events e ON e.city_id = city.id AND e.status = 'scheduled'
-                AND e.starts_at < b.end_at AND e.ends_at > b.start_at
-                AND ($4::text[] IS NULL OR e.category = ANY ($4::text[]))
-            GROUP BY b.ord ORDER BY b.ord
+        let days = """
+            SELECT (day - DATE '1970-01-01')::int8, sum(starting)::int8, sum(ending)::int8 FROM event_day_counts
+            WHERE city_id = $1 AND day < ($3::timestamptz AT TIME ZONE 'UTC')::date AND ($2::text[] IS NULL OR category = ANY ($2::text[]))
+            GROUP BY day ORDER BY day
             """
-        let parameters: [(any PostgresEncodable)?] = [
-            cityID, PostgresArrayLiteral(buckets.map { PostgresTimestamp.isoString($0.start) }),
-            PostgresArrayLiteral(buckets.map { PostgresTimestamp.isoString($0.end) }), Self.categories(categories),
-        ]
-        return try await pool.withConnection { connection in
-            if buckets.isEmpty {
-                return try connection.query("SELECT 1 FROM cities WHERE id = $1", [cityID]).rowCount == 0 ? nil : []
-            }
-            let counts = try connection.query(sql, parameters).rows
-            guard counts.count == buckets.count else { return nil }
-            return try zip(buckets, counts).map { bucket, row in
-                CountBucket(start: bucket.start, end: bucket.end, count: try row.decode(Int.self, at: 1))
+        let boundaries = """
+            SELECT count(*) FILTER (WHERE starts_at >= $4::timestamptz AND starts_at < $3::timestamptz),
+                   count(*) FILTER (WHERE ends_at > $6::timestamptz AND ends_at <= $5::timestamptz)
+            FROM events
+            WHERE city_id = $1 AND status = 'scheduled' AND ($2::text[] IS NULL OR category = ANY ($2::text[]))
+              AND ((starts_at >= $4::timestamptz AND starts_at < $3::timestamptz) OR (ends_at > $6::timestamptz AND ends_at <= $5::timestamptz))
+            """
+        let categories = Self.categories(categories)
+        let toMidnight = UTCDay.start(of: to)
+        return try await pool.withConnection { connection -> [CountBucket]? in
+            guard try connection.query("SELECT 1 FROM cities WHERE id = $1", [cityID]).rowCount == 1 else { return nil }
+            if buckets.isEmpty { return [] }
+            let dayRows = try connection.query(days, [cityID, categories, toMidnight]).rows
+            let boundary = try connection.query(boundaries, [cityID, categories, to, toMidnight, from, UTCDay.start(of: from)]).first!
+            let totals = try DayTotals(rows: dayRows.map { row in
+                (day: try row.decode(Int64.self, at: 0), starting: try row.decode(Int.self, at: 1), ending: try row.decode(Int.self, at: 2))
+            })
+            let startingBeforeTo = try boundary.decode(Int.self, at: 0)
+            let endingByFrom = try boundary.decode(Int.self, at: 1)
+            return buckets.enumerated().map { index, bucket in
+                let starting = totals.startingBefore(midnightOf: bucket.end) + (index == buckets.count - 1 ? startingBeforeTo : 0)
+                let ending = totals.endingBefore(midnightOf: bucket.start) + (index == 0 ? endingByFrom : 0)
+                return CountBucket(start: bucket.start, end: bucket.end, count: starting - ending)
             }
         }
     }
