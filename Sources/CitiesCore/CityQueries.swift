@@ -48,6 +48,50 @@ public struct CityOrdering: Sendable, Hashable {
     public static var parameterValues: [String] { Field.allCases.flatMap { [$0.rawValue, "-" + $0.rawValue] } }
 }
 
+extension CityListQuery {
+    /// This query's page of `cities`: filtered, ordered and cut as PostgreSQL does.
+    public func page(of cities: some Sequence<CityWithEventCount>) -> CityPage {
+        let needle = search.flatMap { $0.isEmpty ? nil : SearchText.fold($0) }
+        let rows = cities.filter { row in
+            (countryCode == nil || row.city.countryCode == countryCode)
+                && (isActive == nil || row.city.isActive == isActive)
+                && (needle == nil || SearchText.fold(row.city.name).contains(needle!))
+        }.sorted { ordering.precedes($0, $1) }
+        let start = (page - 1) * pageSize
+        return CityPage(count: rows.count, results: start < rows.count ? Array(rows[start..<min(rows.count, start + pageSize)]) : [])
+    }
+}
+
+extension CityOrdering {
+    /// The order PostgreSQL gives: `COLLATE "C"` names (code point order), NULLs last ascending
+    /// and first descending, ties by id ascending.
+    public func precedes(_ left: CityWithEventCount, _ right: CityWithEventCount) -> Bool {
+        func compare<T: Comparable>(_ a: T?, _ b: T?) -> Bool? {
+            switch (a, b) {
+            case let (a?, b?): return a == b ? nil : (a < b) != descending
+            case (nil, nil): return nil
+            case (nil, _): return descending
+            case (_, nil): return !descending
+            }
+        }
+        let decided: Bool?
+        switch field {
+        case .name:
+            decided = left.city.name == right.city.name ? nil
+                : left.city.name.utf8.lexicographicallyPrecedes(right.city.name.utf8) != descending
+        case .eventCount: decided = compare(left.eventCount, right.eventCount)
+        case .population: decided = compare(left.city.population, right.city.population)
+        case .createdAt: decided = compare(left.city.createdAt, right.city.createdAt)
+        }
+        return decided ?? (left.city.id < right.city.id)
+    }
+
+    /// Name order for plain cities (the order of `P/event-counts/`).
+    public static func byName(_ left: City, _ right: City) -> Bool {
+        CityOrdering(.name).precedes(CityWithEventCount(city: left, eventCount: 0), CityWithEventCount(city: right, eventCount: 0))
+    }
+}
+
 public struct CityWithEventCount: Sendable, Hashable {
     public var city: City
     public var eventCount: Int

@@ -43,3 +43,10 @@ public enum SearchText {
 
 /// Everything the API needs from storage.
 public typealias CitiesRepository = CityStore & EventStore & EventCountQuery
+
+/// A repository whose answers change only when its version does, so the API may keep what it
+/// rendered until then.
+public protocol VersionedReads: Sendable {
+    /// The version of the answers for `now`; nil when the repository cannot tell (nothing is kept).
+    func readVersion(now: Date) async throws -> UInt64?
+}

@@ -16,18 +16,8 @@ public actor InMemoryCitiesStore: CityStore, EventStore, EventCountQuery {
     // MARK: CityStore
 
     public func list(_ query: CityListQuery, now: Date) -> CityPage {
-        let needle = query.search.map(SearchText.fold)
-        let matching = cities.values.filter { city in
-            (query.countryCode == nil || city.countryCode == query.countryCode)
-                && (query.isActive == nil || city.isActive == query.isActive)
-                && (needle == nil || needle!.isEmpty || SearchText.fold(city.name).contains(needle!))
-        }
         let counts = eventCountsByCity(EventCountFilter(), now: now)
-        let rows = matching.map { CityWithEventCount(city: $0, eventCount: counts[$0.id] ?? 0) }
-            .sorted { Self.precedes($0, $1, query.ordering) }
-        let start = (query.page - 1) * query.pageSize
-        let page = start < rows.count ? Array(rows[start..<min(rows.count, start + query.pageSize)]) : []
-        return CityPage(count: rows.count, results: page)
+        return query.page(of: cities.values.map { CityWithEventCount(city: $0, eventCount: counts[$0.id] ?? 0) })
     }
 
     public func city(id: Int64, now: Date) -> CityWithEventCount? {
@@ -88,7 +78,7 @@ public actor InMemoryCitiesStore: CityStore, EventStore, EventCountQuery {
         let counts = eventCountsByCity(filter, now: now)
         return cities.values
             .filter { $0.isActive && (countryCode == nil || $0.countryCode == countryCode) }
-            .sorted { Self.precedes(CityWithEventCount(city: $0, eventCount: 0), CityWithEventCount(city: $1, eventCount: 0), CityOrdering(.name)) }
+            .sorted(by: CityOrdering.byName)
             .map { CityEventCount(id: $0.id, slug: $0.slug, name: $0.name, eventCount: counts[$0.id] ?? 0) }
     }
 
@@ -113,28 +103,5 @@ public actor InMemoryCitiesStore: CityStore, EventStore, EventCountQuery {
         if cities.values.contains(where: { $0.slug == slug && $0.id != id }) {
             throw ValidationErrors(["slug": [CityMessages.duplicateSlug]])
         }
-    }
-
-    /// The order PostgreSQL gives: `COLLATE "C"` names (code point order), NULLs last ascending
-    /// and first descending, ties by id ascending.
-    static func precedes(_ left: CityWithEventCount, _ right: CityWithEventCount, _ ordering: CityOrdering) -> Bool {
-        func compare<T: Comparable>(_ a: T?, _ b: T?) -> Bool? {
-            switch (a, b) {
-            case let (a?, b?): return a == b ? nil : (a < b) != ordering.descending
-            case (nil, nil): return nil
-            case (nil, _): return ordering.descending
-            case (_, nil): return !ordering.descending
-            }
-        }
-        let decided: Bool?
-        switch ordering.field {
-        case .name:
-            decided = left.city.name == right.city.name ? nil
-                : left.city.name.utf8.lexicographicallyPrecedes(right.city.name.utf8) != ordering.descending
-        case .eventCount: decided = compare(left.eventCount, right.eventCount)
-        case .population: decided = compare(left.city.population, right.city.population)
-        case .createdAt: decided = compare(left.city.createdAt, right.city.createdAt)
-        }
-        return decided ?? (left.city.id < right.city.id)
     }
 }

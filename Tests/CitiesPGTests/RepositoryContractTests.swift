@@ -3,12 +3,13 @@ import CitiesPG
 import Foundation
 import Testing
 
-/// One contract, two implementations: the in-memory store of CitiesCore and the PostgreSQL store of
-/// CitiesPG must give the same answers, so a service testing against the in-memory double tests
-/// what production does.
+/// One contract, three implementations: the in-memory store of CitiesCore and both PostgreSQL
+/// stores of CitiesPG must give the same answers, so a service testing against the in-memory double
+/// tests what production does.
 enum Implementation: String, CaseIterable, CustomTestStringConvertible {
     case inMemory
     case postgres
+    case live
 
     var testDescription: String { rawValue }
 
@@ -18,6 +19,8 @@ enum Implementation: String, CaseIterable, CustomTestStringConvertible {
             try await body(InMemoryCitiesStore())
         case .postgres:
             try await withTestPool(migrated: true) { pool in try await body(PostgresCitiesStore(pool: pool)) }
+        case .live:
+            try await withTestPool(migrated: true) { pool in try await body(LiveCitiesStore(pool: pool, clock: { referenceNow })) }
         }
     }
 }
@@ -275,12 +278,12 @@ struct SeededRandom {
 }
 
 @Suite struct TokenStoreContractTests {
-    @Test(arguments: Implementation.allCases)
+    @Test(arguments: [Implementation.inMemory, .postgres])
     func tokensAuthenticateUntilRevoked(_ implementation: Implementation) async throws {
         func run(_ body: (any TokenStore) async throws -> Void) async throws {
             switch implementation {
             case .inMemory: try await body(InMemoryTokenStore())
-            case .postgres:
+            case .postgres, .live:
                 try await withTestPool(migrated: true) { pool in try await body(PostgresTokenStore(pool: pool)) }
             }
         }

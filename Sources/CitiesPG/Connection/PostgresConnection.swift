@@ -93,8 +93,9 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute(script: "BEGIN")
+    /// `characteristics` is trusted SQL such as `ISOLATION LEVEL REPEATABLE READ READ ONLY`.
+    public func transaction<T>(_ characteristics: String = "", _ body: () throws -> T) throws -> T {
+        try execute(script: characteristics.isEmpty ? "BEGIN" : "BEGIN \(characteristics)")
         let value: T
         do {
             value = try body()

@@ -8,6 +8,12 @@ enum PostgresTimestamp {
         Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
     }
 
+    /// `date` at the server's precision, so comparisons in Swift agree with the server's.
+    static func rounded(_ date: Date) -> Date {
+        let micros = microseconds(since1970: date)
+        return Date(timeIntervalSince1970: Double(micros / 1_000_000) + Double(micros % 1_000_000) / 1_000_000)
+    }
+
     static func date(microsecondsSince2000 value: Int64) -> Date {
         let sinceEpoch = value + epochOffsetMicroseconds
         return Date(timeIntervalSince1970: Double(sinceEpoch / 1_000_000) + Double(sinceEpoch % 1_000_000) / 1_000_000)

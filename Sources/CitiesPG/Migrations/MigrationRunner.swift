@@ -81,7 +81,7 @@ public struct MigrationRunner: Sendable {
                 [migration.version, migration.name, migration.checksum, (clock.now - start).milliseconds])
         }
         if migration.runsInTransaction {
-            try connection.transaction(run)
+            try connection.transaction { try run() }
         } else {
             try run()
         }

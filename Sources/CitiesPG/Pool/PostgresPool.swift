@@ -84,10 +84,19 @@ public final class PostgresPool: Sendable {
         return try outcome.1.get()
     }
 
-    /// Runs `body` in a transaction: commits when it returns, rolls back when it throws.
+    /// Runs `body` in a transaction: commits when it returns, rolls back when it throws. When the
+    /// server aborts it for a deadlock or a serialization failure (SQLSTATE 40P01, 40001), which only
+    /// concurrency caused, the whole transaction runs again, up to `attempts` times in all.
     @discardableResult
-    public func withTransaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        try await withConnection { connection in try connection.transaction { try body(connection) } }
+    public func withTransaction<T: Sendable>(attempts: Int = 3, _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        for attempt in 1... {
+            do {
+                return try await withConnection { connection in try connection.transaction { try body(connection) } }
+            } catch let error as PostgresError where attempt < attempts && ["40P01", "40001"].contains(error.sqlState) {
+                logger.info("transaction aborted by concurrency; running it again", metadata: ["sqlstate": "\(error.sqlState ?? "")", "attempt": "\(attempt)"])
+            }
+        }
+        fatalError("unreachable")
     }
 
     /// Closes idle connections, fails waiting callers with ``PostgresError/poolClosed`` and stops the
