@@ -2,6 +2,7 @@ import CitiesCore
 import CitiesPG
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// What the HTTP application is built from; tests swap the stores.
 struct APIDependencies: Sendable {
@@ -11,10 +12,17 @@ struct APIDependencies: Sendable {
     var metadata: ServiceMetadata
     var bodyLimit = 16 << 20
     var trustedProxies = TrustedProxies.loopback
+    /// Rendered answers kept per version of the counts; 0 keeps none.
+    var representationCacheEntries = 1024
+    /// Run with the server: the pool first (closed last), then what polls through it.
+    var services: [any Service]
 
-    init(pool: PostgresPool, metadata: ServiceMetadata, bodyLimit: Int = 16 << 20) {
+    init(pool: PostgresPool, metadata: ServiceMetadata, bodyLimit: Int = 16 << 20,
+         counts: LiveCitiesStore.Configuration = LiveCitiesStore.Configuration(), logger: Logger = Logger(label: "citiesd.counts")) {
         self.pool = pool
-        self.repository = PostgresCitiesStore(pool: pool)
+        let live = LiveCitiesStore(pool: pool, configuration: counts, logger: logger)
+        self.repository = live
+        self.services = [pool, live]
         self.tokens = PostgresTokenStore(pool: pool)
         self.metadata = metadata
         self.bodyLimit = bodyLimit
@@ -33,8 +41,12 @@ func buildApplication(
         authenticator: TokenAuthenticator(store: dependencies.tokens), metadata: dependencies.metadata, bodyLimit: dependencies.bodyLimit)
     let schema = OpenAPIDocument.make(prefix: api.prefix, metadata: dependencies.metadata)
     let routes = HealthController(
-        pool: dependencies.pool, runner: MigrationRunner(migrations: try Migration.bundled(), logger: logger), metadata: dependencies.metadata
-    ).routes + CitiesController(repository: dependencies.repository, bodyLimit: dependencies.bodyLimit).routes + [
+        pool: dependencies.pool, counts: dependencies.repository as? any VersionedReads, runner: MigrationRunner(migrations: try Migration.bundled(), logger: logger), metadata: dependencies.metadata
+    ).routes + CitiesController(
+        repository: dependencies.repository,
+        cache: RepresentationCache(repository: dependencies.repository, capacity: dependencies.representationCacheEntries),
+        bodyLimit: dependencies.bodyLimit
+    ).routes + [
         APIRoute("schema/", APIView(name: "Schema", description: "The OpenAPI 3.1 document of this API.")
             .on(.get) { _, _ in JSONResponse.make(schema, status: .ok) }),
     ]
@@ -53,5 +65,5 @@ func buildApplication(
             }
         }
     }
-    return Application(router: router, configuration: configuration, services: [dependencies.pool], logger: logger)
+    return Application(router: router, configuration: configuration, services: dependencies.services, logger: logger)
 }

@@ -1,11 +1,13 @@
 import CitiesCore
 import CitiesPG
+import Foundation
 import Hummingbird
 
-/// `health/` (liveness: the process answers, no database) and `ready/` (the database answers and
-/// its schema is current), for the gateway's and the orchestrator's probes.
+/// `health/` (liveness: the process answers, no database) and `ready/` (the database answers, its
+/// schema is current and the counts are loaded), for the gateway's and the orchestrator's probes.
 struct HealthController: Sendable {
     let pool: PostgresPool
+    let counts: (any VersionedReads)?
     let runner: MigrationRunner
     let metadata: ServiceMetadata
 
@@ -31,6 +33,7 @@ struct HealthController: Sendable {
         let status: MigrationStatus
         do {
             status = try await pool.withConnection { [runner] in try runner.status(on: $0) }
+            if status.isUpToDate { _ = try await counts?.readVersion(now: Date()) }
         } catch {
             context.logger.warning("readiness check: database unavailable", metadata: ["error": "\(error)"])
             return JSONResponse.detail("Database unavailable.", status: .serviceUnavailable, headers: [.retryAfter: "5"])

@@ -30,6 +30,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Peers whose X-Forwarded-* headers are believed: addresses or CIDR blocks, comma-separated (empty: none). Env: CITIESD_TRUSTED_PROXIES. Default: 127.0.0.0/8,::1.")
     var trustedProxies: String?
 
+    @Option(help: "Rendered answers kept until the counts change; 0 keeps none. Env: CITIESD_RESPONSE_CACHE_ENTRIES. Default: 1024.")
+    var responseCacheEntries: Int?
+
+    @Option(help: "Milliseconds between reads of other writers' changes: the staleness bound of the counts. Env: CITIESD_COUNTS_POLL_MS. Default: 20.")
+    var countsPollMs: Int?
+
     @Flag(help: "Run on a private PostgreSQL cluster under --embedded-dir, created, migrated and loaded with sample data on first use; ignores DATABASE_URL.")
     var embedded = false
 
@@ -56,7 +62,14 @@ struct ServeCommand: AsyncParsableCommand {
         let pool = PostgresPool(configuration: poolConfiguration, logger: logger)
         let bodyLimit = try environment.resolve(maxBodyBytes, "CITIESD_MAX_BODY_BYTES", default: 16 << 20)
         guard bodyLimit > 0 else { throw ValidationError("the body limit must be positive, got \(bodyLimit)") }
-        var dependencies = APIDependencies(pool: pool, metadata: ServiceMetadata(environment: environment.variables), bodyLimit: bodyLimit)
+        var counts = LiveCitiesStore.Configuration()
+        let pollMilliseconds = try environment.resolve(countsPollMs, "CITIESD_COUNTS_POLL_MS", default: 20)
+        guard (1...60_000).contains(pollMilliseconds) else { throw ValidationError("the counts poll interval must be 1…60000 ms, got \(pollMilliseconds)") }
+        counts.pollInterval = .milliseconds(pollMilliseconds)
+        var dependencies = APIDependencies(
+            pool: pool, metadata: ServiceMetadata(environment: environment.variables), bodyLimit: bodyLimit, counts: counts, logger: logger)
+        dependencies.representationCacheEntries = try environment.resolve(responseCacheEntries, "CITIESD_RESPONSE_CACHE_ENTRIES", default: 1024)
+        guard dependencies.representationCacheEntries >= 0 else { throw ValidationError("the response cache size cannot be negative") }
         do {
             dependencies.trustedProxies = try TrustedProxies(try environment.resolve(trustedProxies, "CITIESD_TRUSTED_PROXIES", default: "127.0.0.0/8,::1"))
         } catch let error as TrustedProxiesError {

@@ -281,6 +281,43 @@ let düsseldorf = #"{"name": "Düsseldorf", "country_code": "de", "timezone": "E
         }
     }
 
+    @Test func conditionalGETsRevalidateUntilTheCountsChange() async throws {
+        try await withAPI { api in
+            let city = try object(try await api.write("/ws/cities/", .post, json: düsseldorf))
+            guard case .integer(let id) = city["id"] else { return }
+            let now = Date()
+            for uri in ["/ws/cities/", "/ws/cities/\(id)/", "/ws/cities/event-counts/",
+                        "/ws/cities/\(id)/event-counts/?interval=day&from=\(ISOTimestamp.string(from: now).urlEncoded)&to=\(ISOTimestamp.string(from: now + 86_400).urlEncoded)"] {
+                let first = try await api.request(uri)
+                let etag = try #require(first.headers[.eTag], "\(uri)")
+                #expect(etag.hasPrefix("\"") && !etag.hasPrefix("W/"), "strong tag")
+                #expect(first.headers[.cacheControl] == "public, no-cache")
+                let again = try await api.request(uri)
+                #expect(again.headers[.eTag] == etag, "same answer, same tag: \(uri)")
+                #expect(again.body == first.body)
+                for condition in [etag, "W/\(etag)", "\"other\", \(etag)", "*"] {
+                    let revalidated = try await api.request(uri, headers: [.ifNoneMatch: condition])
+                    #expect(revalidated.status == .notModified, "\(uri) \(condition)")
+                    #expect(revalidated.body.readableBytes == 0)
+                    #expect(revalidated.headers[.eTag] == etag)
+                }
+                #expect(try await api.request(uri, headers: [.ifNoneMatch: "\"other\""]).status == .ok)
+                #expect(try await api.request(uri, .head, headers: [.ifNoneMatch: etag]).status == .notModified)
+            }
+
+            let counts = try await api.request("/ws/cities/event-counts/")
+            let upsert = try await api.write("/ws/cities/events/", .put, json: """
+                [{"id": "cached-1", "city": \(id), "category": "concert", "starts_at": "\(ISOTimestamp.string(from: now))", "ends_at": "\(ISOTimestamp.string(from: now + 3600))"}]
+                """)
+            #expect(upsert.status == .ok)
+            let changed = try await api.request("/ws/cities/event-counts/", headers: [.ifNoneMatch: try #require(counts.headers[.eTag])])
+            #expect(changed.status == .ok, "a write through this replica is visible at once")
+            #expect(changed.headers[.eTag] != counts.headers[.eTag])
+            #expect(try decode(changed) == .array([.object(["id": .integer(id), "slug": .string("dusseldorf"), "name": .string("Düsseldorf"), "event_count": .integer(1)])]))
+            #expect(try object(try await api.request("/ws/cities/\(id)/"))["event_count"] == .integer(1))
+        }
+    }
+
     @Test func unreachableDatabaseIs503WithRetryAfter() async throws {
         try await withAPI(database: PostgresConfiguration("host=127.0.0.1 port=1 connect_timeout=1")) { api in
             let response = try await api.request("/ws/cities/")

@@ -5,6 +5,7 @@ import Hummingbird
 /// The cities API's views. They stay thin: parse, call the serializer and the repository, render.
 struct CitiesController: Sendable {
     let repository: any CitiesRepository
+    let cache: RepresentationCache
     let serializer = CitySerializer()
     let eventSerializer = EventSerializer()
     let bodyLimit: Int
@@ -23,13 +24,13 @@ struct CitiesController: Sendable {
 
     var listView: APIView {
         APIView(name: "City List", description: "Cities with their current event counts; create a city.")
-            .on(.get) { request, context in try await list(request, context) }
+            .on(.get) { request, context in try await cachedGET(request, context) { try await list(request, context, now: $0) } }
             .on(.post, fields: CitySerializer.fields) { request, context in try await create(&request, context) }
     }
 
     var detailView: APIView {
         APIView(name: "City Instance", description: "One city with its event count; update or delete it.")
-            .on(.get) { request, context in try await detail(try cityID(context)) }
+            .on(.get) { request, context in try await cachedGET(request, context) { try await detail(try cityID(context), now: $0) } }
             .on(.put, fields: CitySerializer.fields) { request, context in try await update(&request, id: try cityID(context), partial: false) }
             .on(.patch) { request, context in try await update(&request, id: try cityID(context), partial: true) }
             .on(.delete) { _, context in try await delete(try cityID(context)) }
@@ -37,12 +38,12 @@ struct CitiesController: Sendable {
 
     var eventCountsView: APIView {
         APIView(name: "Event Counts", description: "Every active city with its event count: the search page's call.")
-            .on(.get) { request, _ in try await eventCounts(request) }
+            .on(.get) { request, context in try await cachedGET(request, context) { try await eventCounts(request, now: $0) } }
     }
 
     var histogramView: APIView {
         APIView(name: "City Event Counts", description: "One city's event counts per day, week or month over [from, to).")
-            .on(.get) { request, context in try await histogram(request, id: try cityID(context)) }
+            .on(.get) { request, context in try await cachedGET(request, context) { _ in try await histogram(request, id: try cityID(context)) } }
     }
 
     var eventsView: APIView {
@@ -61,7 +62,14 @@ struct CitiesController: Sendable {
 
     // MARK: Handlers
 
-    private func list(_ request: Request, _ context: CitiesRequestContext) async throws -> Response {
+    /// A `GET` answered from the cache when the answers have not changed, with `ETag`/304.
+    private func cachedGET(_ request: Request, _ context: CitiesRequestContext, _ render: (Date) async throws -> Representation) async throws -> Response {
+        let now = Date()
+        let representation = try await cache.representation(for: request, context: context, now: now) { try await render(now) }
+        return ConditionalGET.response(representation, for: request)
+    }
+
+    private func list(_ request: Request, _ context: CitiesRequestContext, now: Date) async throws -> Representation {
         let pagination = try Pagination(request)
         var parameters = QueryParameters(request)
         let ordering = parameters.value("ordering").flatMap(CityOrdering.init(parameter:)) ?? CityOrdering(.name)
@@ -71,14 +79,13 @@ struct CitiesController: Sendable {
         try parameters.check()
         var query = CityListQuery(page: pagination.requestedPage, pageSize: pagination.pageSize, ordering: ordering,
                                   search: search, countryCode: countryCode, isActive: isActive)
-        let now = Date()
         var page = try await repository.list(query, now: now)
         if pagination.wantsLast {
             query.page = Pagination.lastPage(count: page.count, pageSize: pagination.pageSize)
             if query.page != 1 { page = try await repository.list(query, now: now) }
         }
         let results = page.results.map { serializer.representation(of: $0.city, eventCount: $0.eventCount) }
-        return JSONResponse.make(try pagination.body(count: page.count, page: query.page, results: results, request: request, context: context), status: .ok)
+        return Representation(json: try pagination.body(count: page.count, page: query.page, results: results, request: request, context: context))
     }
 
     private func create(_ request: inout Request, _ context: CitiesRequestContext) async throws -> Response {
@@ -88,9 +95,9 @@ struct CitiesController: Sendable {
         return JSONResponse.make(serializer.representation(of: city, eventCount: 0), status: .created, headers: [.location: location])
     }
 
-    private func detail(_ id: Int64) async throws -> Response {
-        guard let found = try await repository.city(id: id, now: Date()) else { throw APIError.notFound }
-        return JSONResponse.make(serializer.representation(of: found.city, eventCount: found.eventCount), status: .ok)
+    private func detail(_ id: Int64, now: Date) async throws -> Representation {
+        guard let found = try await repository.city(id: id, now: now) else { throw APIError.notFound }
+        return Representation(json: serializer.representation(of: found.city, eventCount: found.eventCount))
     }
 
     private func update(_ request: inout Request, id: Int64, partial: Bool) async throws -> Response {
@@ -106,17 +113,16 @@ struct CitiesController: Sendable {
         return Response(status: .noContent)
     }
 
-    private func eventCounts(_ request: Request) async throws -> Response {
+    private func eventCounts(_ request: Request, now: Date) async throws -> Representation {
         var parameters = QueryParameters(request)
         let window = parameters.window(required: false)
         let categories = parameters.categories()
         let countryCode = parameters.countryCode()
         try parameters.check()
-        let counts = try await repository.eventCounts(EventCountFilter(window: window, categories: categories), countryCode: countryCode, now: Date())
-        return JSONResponse.make(counts, status: .ok)
+        return Representation(json: try await repository.eventCounts(EventCountFilter(window: window, categories: categories), countryCode: countryCode, now: now))
     }
 
-    private func histogram(_ request: Request, id: Int64) async throws -> Response {
+    private func histogram(_ request: Request, id: Int64) async throws -> Representation {
         var parameters = QueryParameters(request)
         let interval = parameters.choice("interval") { CountInterval(rawValue: $0) }
         if parameters.value("interval") == nil { parameters.errors.add("This field is required.", to: "interval") }
@@ -139,7 +145,7 @@ struct CitiesController: Sendable {
                          "count": .integer(Int64(bucket.count))])
             }),
         ])
-        return JSONResponse.make(body, status: .ok)
+        return Representation(json: body)
     }
 
     private func upsertEvents(_ request: inout Request) async throws -> Response {
