@@ -42,23 +42,24 @@ enum OpenAPIDocument {
                     parameter("search", schema: ["type": "string"], description: "Case- and accent-insensitive part of the name."),
                     countryCode,
                     parameter("is_active", schema: ["type": "boolean"]),
-                ], ok: ref("PaginatedCityList"), errors: [400, 404]),
+                ], ok: ref("PaginatedCityList"), errors: [400, 404], conditional: true),
                 post: operation("createCity", "Create a city.", body: ref("CityInput"), ok: ref("City"), okStatus: 201, errors: [400, 413, 415], write: true,
                                 headers: ["Location": .object(["schema": .object(["type": .string("string")])])])),
             prefix + "/{id}/": pathItem(
                 parameters: [id],
-                get: operation("getCity", "One city with its event count.", ok: ref("City"), errors: [404]),
+                get: operation("getCity", "One city with its event count.", ok: ref("City"), errors: [404], conditional: true),
                 put: operation("replaceCity", "Update a city (all required fields).", body: ref("CityInput"), ok: ref("City"), errors: [400, 404, 413, 415], write: true),
                 patch: operation("updateCity", "Update some of a city's fields.", body: ref("CityPatch"), ok: ref("City"), errors: [400, 404, 413, 415], write: true),
                 delete: operation("deleteCity", "Delete a city and its events.", ok: nil, okStatus: 204, errors: [404], write: true)),
             prefix + "/event-counts/": pathItem(
                 get: operation("eventCounts", "Every active city with its event count: scheduled events not over yet, or overlapping [from, to).",
-                               parameters: window + [countryCode], ok: .object(["type": "array", "items": ref("CityEventCount")]), errors: [400])),
+                               parameters: window + [countryCode], ok: .object(["type": "array", "items": ref("CityEventCount")]), errors: [400],
+                               conditional: true)),
             prefix + "/{id}/event-counts/": pathItem(
                 parameters: [id],
                 get: operation("cityHistogram", "One city's event counts per interval over [from, to).", parameters: [
                     parameter("interval", schema: ["type": "string", "enum": .array(CountInterval.allCases.map { .string($0.rawValue) })], required: true),
-                ] + window.prefix(2).map { withRequired($0) } + [window[2]], ok: ref("Histogram"), errors: [400, 404])),
+                ] + window.prefix(2).map { withRequired($0) } + [window[2]], ok: ref("Histogram"), errors: [400, 404], conditional: true)),
             prefix + "/events/": pathItem(
                 put: operation("upsertEvents", "Create or update up to 10,000 events by id, all or none.",
                                body: .object(["type": "array", "maxItems": .integer(Int64(CitiesController.maximumEventsPerRequest)), "items": ref("Event")]),
@@ -90,9 +91,19 @@ enum OpenAPIDocument {
 
     private static func operation(
         _ id: String, _ summary: String, parameters: [JSONValue] = [], body: JSONValue? = nil, ok: JSONValue?, okStatus: Int = 200,
-        errors: [Int], write: Bool = false, headers: [String: JSONValue] = [:]
+        errors: [Int], write: Bool = false, headers: [String: JSONValue] = [:], conditional: Bool = false
     ) -> JSONValue {
         var responses: [String: JSONValue] = [:]
+        var headers = headers
+        var documentedParameters = parameters
+        if conditional {
+            let text: JSONValue = .object(["schema": .object(["type": .string("string")])])
+            headers["ETag"] = text
+            headers["Cache-Control"] = text
+            documentedParameters.append(parameter("If-None-Match", in: "header", schema: ["type": "string"],
+                                        description: "Entity tags of a kept copy: 304 without a body when one still matches."))
+            responses["304"] = .object(["description": .string("Not modified: the kept copy is current."), "headers": .object(headers)])
+        }
         var success: [String: JSONValue] = ["description": .string(okStatus == 204 ? "Deleted." : "OK.")]
         if let ok { success["content"] = .object(["application/json": .object(["schema": ok])]) }
         if !headers.isEmpty { success["headers"] = .object(headers) }
@@ -107,7 +118,7 @@ enum OpenAPIDocument {
         var operation: [String: JSONValue] = [
             "operationId": .string(id), "summary": .string(summary), "responses": .object(responses),
         ]
-        if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
+        if !documentedParameters.isEmpty { operation["parameters"] = .array(documentedParameters) }
         if let body { operation["requestBody"] = .object(["required": true, "content": .object(["application/json": .object(["schema": body])])]) }
         if write { operation["security"] = .array([.object(["token": .array([])])]) }
         return .object(operation)
