@@ -2,32 +2,146 @@ import Foundation
 
 /// Timestamps as the API shows them: ISO 8601 in UTC with microseconds and `Z`
 /// (`2026-11-24T19:36:47.123456Z`), as DRF renders `DateTimeField` with `USE_TZ` and UTC.
+///
+/// Formatting and parsing are plain civil-calendar arithmetic (proleptic Gregorian, UTC): they run
+/// for every timestamp of every rendered list and ingested event, where Foundation's calendar and
+/// ISO 8601 format style cost microseconds each.
 public enum ISOTimestamp {
     public static func string(from date: Date) -> String {
-        let microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
-        let seconds = microseconds >= 0 ? microseconds / 1_000_000 : (microseconds - 999_999) / 1_000_000
-        let fraction = microseconds - seconds * 1_000_000
-        let components = Calendar.utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(seconds)))
-        func pad(_ value: Int?, _ width: Int) -> String {
-            let text = String(value ?? 0)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        // From the reference date `Date` keeps, to add no rounding of our own.
+        let microseconds = Int64((date.timeIntervalSinceReferenceDate * 1_000_000).rounded()) + referenceDateMicroseconds
+        let (days, microsecondOfDay) = microseconds.floorDivided(by: 86_400_000_000)
+        let (year, month, day) = civil(fromDays: days)
+        let secondOfDay = microsecondOfDay / 1_000_000
+        var text = ""
+        text.reserveCapacity(27)
+        func append(_ value: Int64, width: Int) {
+            var digits = String(value)
+            if digits.count < width { digits = String(repeating: "0", count: width - digits.count) + digits }
+            text += digits
         }
-        return "\(pad(components.year, 4))-\(pad(components.month, 2))-\(pad(components.day, 2))T"
-            + "\(pad(components.hour, 2)):\(pad(components.minute, 2)):\(pad(components.second, 2)).\(pad(Int(fraction), 6))Z"
+        append(year, width: 4)
+        text += "-"
+        append(month, width: 2)
+        text += "-"
+        append(day, width: 2)
+        text += "T"
+        append(secondOfDay / 3600, width: 2)
+        text += ":"
+        append(secondOfDay / 60 % 60, width: 2)
+        text += ":"
+        append(secondOfDay % 60, width: 2)
+        text += "."
+        append(microsecondOfDay % 1_000_000, width: 6)
+        text += "Z"
+        return text
     }
 
-    /// Parses ISO 8601 date-times with an explicit offset or `Z`, with or without fractional seconds.
+    /// Parses RFC 3339 date-times: `YYYY-MM-DDTHH:MM:SS`, optional fraction (beyond microseconds
+    /// truncated, as Django does), then `Z` or an offset `±HH:MM` (or `±HHMM`).
     public static func date(from text: String) -> Date? {
-        let strategy = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-        if let date = try? strategy.parse(text) { return date }
-        return try? Date.ISO8601FormatStyle().parse(text)
+        var reader = DigitReader(Array(text.utf8))
+        guard let year = reader.number(4), reader.skip("-"), let month = reader.number(2), reader.skip("-"), let day = reader.number(2),
+              reader.skip("T") || reader.skip("t"), let hour = reader.number(2), reader.skip(":"), let minute = reader.number(2),
+              reader.skip(":"), let second = reader.number(2),
+              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day), hour < 24, minute < 60, second < 60
+        else { return nil }
+        var microsecond: Int64 = 0
+        if reader.skip(".") || reader.skip(",") {
+            var digits = 0
+            while let digit = reader.digit() {
+                if digits < 6 { microsecond = microsecond * 10 + digit }
+                digits += 1
+            }
+            guard digits > 0 else { return nil }
+            for _ in digits..<max(digits, 6) { microsecond *= 10 }
+        }
+        var offsetSeconds: Int64 = 0
+        if reader.skip("Z") || reader.skip("z") {
+        } else if let sign: Int64 = reader.skip("+") ? 1 : reader.skip("-") ? -1 : nil {
+            guard let hours = reader.number(2) else { return nil }
+            _ = reader.skip(":")
+            guard let minutes = reader.number(2), hours < 24, minutes < 60 else { return nil }
+            offsetSeconds = sign * (hours * 3600 + minutes * 60)
+        } else {
+            return nil
+        }
+        guard reader.atEnd else { return nil }
+        let seconds = days(fromYear: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
+        return Date(timeIntervalSinceReferenceDate: Double(seconds - referenceDateMicroseconds / 1_000_000) + Double(microsecond) / 1_000_000)
+    }
+
+    /// 2001-01-01T00:00:00Z, `Date`'s reference date, in microseconds since 1970.
+    static let referenceDateMicroseconds: Int64 = 978_307_200_000_000
+
+
+    /// Howard Hinnant's `days_from_civil`: days since 1970-01-01.
+    static func days(fromYear year: Int64, month: Int64, day: Int64) -> Int64 {
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = shiftedYear.floorDivided(by: 400).quotient
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// Howard Hinnant's `civil_from_days`.
+    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let shifted = days + 719_468
+        let era = shifted.floorDivided(by: 146_097).quotient
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    static func daysIn(month: Int64, year: Int64) -> Int64 {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
 }
 
-extension Calendar {
-    static let utc: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar
-    }()
+private struct DigitReader {
+    let bytes: [UInt8]
+    var index = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    var atEnd: Bool { index == bytes.count }
+
+    mutating func skip(_ character: Unicode.Scalar) -> Bool {
+        guard index < bytes.count, bytes[index] == UInt8(character.value) else { return false }
+        index += 1
+        return true
+    }
+
+    mutating func digit() -> Int64? {
+        guard index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else { return nil }
+        defer { index += 1 }
+        return Int64(bytes[index] - UInt8(ascii: "0"))
+    }
+
+    /// Exactly `count` digits.
+    mutating func number(_ count: Int) -> Int64? {
+        var value: Int64 = 0
+        for _ in 0..<count {
+            guard let digit = digit() else { return nil }
+            value = value * 10 + digit
+        }
+        return value
+    }
+}
+
+extension Int64 {
+    /// Division rounding toward negative infinity, with a non-negative remainder.
+    func floorDivided(by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let quotient = self / divisor - (self % divisor < 0 ? 1 : 0)
+        return (quotient, self - quotient * divisor)
+    }
 }
