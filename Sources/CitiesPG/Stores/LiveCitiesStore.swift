@@ -165,12 +165,11 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
     /// handled, as good as any.
     private func reading(at now: Date) -> Reading {
         state.withLock { state in
-            guard var current = state else { return .beyondHorizon }
-            if now < current.watermark { return current.watermark.timeIntervalSince(now) <= Self.concurrencySlack ? .state(current) : .past }
-            guard current.covers(now) else { return .beyondHorizon }
-            current.advance(to: now)
-            state = current
-            return .state(current)
+            guard let watermark = state?.watermark else { return .beyondHorizon }
+            if now < watermark { return watermark.timeIntervalSince(now) <= Self.concurrencySlack ? .state(state!) : .past }
+            guard state!.covers(now) else { return .beyondHorizon }
+            state!.advance(to: now)
+            return .state(state!)
         }
     }
 
