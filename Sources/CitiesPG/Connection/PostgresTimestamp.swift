@@ -10,8 +10,7 @@ enum PostgresTimestamp {
 
     /// `date` at the server's precision, so comparisons in Swift agree with the server's.
     static func rounded(_ date: Date) -> Date {
-        let micros = microseconds(since1970: date)
-        return Date(timeIntervalSince1970: Double(micros / 1_000_000) + Double(micros % 1_000_000) / 1_000_000)
+        self.date(microsecondsSince2000: microseconds(since1970: date) - epochOffsetMicroseconds)
     }
 
     static func date(microsecondsSince2000 value: Int64) -> Date {
