@@ -109,33 +109,29 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
     // MARK: Writes
 
     public func create(_ draft: CityDraft) async throws -> City {
-        let city = try await database.create(draft)
-        try await refresh()
-        return city
+        try await refreshed(try await database.create(draft))
     }
 
     public func update(id: Int64, with draft: CityDraft) async throws -> City? {
-        let city = try await database.update(id: id, with: draft)
-        try await refresh()
-        return city
+        try await refreshed(try await database.update(id: id, with: draft))
     }
 
     public func delete(id: Int64) async throws -> Bool {
-        let deleted = try await database.delete(id: id)
-        try await refresh()
-        return deleted
+        try await refreshed(try await database.delete(id: id))
     }
 
     public func upsert(_ events: [Event]) async throws -> UpsertSummary {
-        let summary = try await database.upsert(events)
-        try await refresh()
-        return summary
+        try await refreshed(try await database.upsert(events))
     }
 
     public func delete(externalID: String) async throws -> Bool {
-        let deleted = try await database.delete(externalID: externalID)
+        try await refreshed(try await database.delete(externalID: externalID))
+    }
+
+    /// A write's result, returned once this replica's state includes the write (read-your-writes).
+    private func refreshed<Result>(_ result: Result) async throws -> Result {
         try await refresh()
-        return deleted
+        return result
     }
 
     // MARK: State
