@@ -14,8 +14,12 @@ enum JSONResponse {
     static func make(_ body: some Encodable, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.contentType] = "application/json"
-        let data = (try? encoder.encode(body)) ?? Data("{}".utf8)
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: encode(body))))
+    }
+
+    /// The body's JSON; `{}` for the values JSON cannot hold (non-finite numbers).
+    static func encode(_ body: some Encodable) -> Data {
+        (try? encoder.encode(body)) ?? Data("{}".utf8)
     }
 
     static func detail(_ message: String, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {

@@ -11,7 +11,7 @@ struct Representation: Sendable {
     let etag: String
 
     init(json: some Encodable) {
-        let data = (try? JSONResponse.encoder.encode(json)) ?? Data("{}".utf8)
+        let data = JSONResponse.encode(json)
         body = ByteBuffer(bytes: data)
         etag = "\"" + SHA256.hash(data: data).prefix(16).map { String(format: "%02x", $0) }.joined() + "\""
     }
