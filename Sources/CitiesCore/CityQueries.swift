@@ -152,41 +152,67 @@ public struct CityEventCount: Sendable, Hashable, Codable {
     }
 }
 
-/// Histogram buckets for `P/{id}/event-counts/`, in UTC; weeks start on Monday.
+/// Histogram buckets for `P/{id}/event-counts/`, in UTC on the proleptic Gregorian calendar (as
+/// PostgreSQL and Python count); weeks start on Monday.
+///
+/// Buckets are numbered (days since 1970-01-01, weeks since Monday 1969-12-29, months since year
+/// 0), so how many a window holds is arithmetic: it is known before any bucket is built.
 public enum CountInterval: String, Sendable, CaseIterable {
     case day, week, month
 
     /// The start of the bucket holding `date`.
     public func bucketStart(_ date: Date) -> Date {
-        var calendar = Calendar(identifier: .iso8601)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        switch self {
-        case .day: return calendar.startOfDay(for: date)
-        case .week: return calendar.dateInterval(of: .weekOfYear, for: date)!.start
-        case .month: return calendar.dateInterval(of: .month, for: date)!.start
-        }
+        start(ofBucket: bucketNumber(date))
     }
 
     public func next(after bucketStart: Date) -> Date {
-        var calendar = Calendar(identifier: .iso8601)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        switch self {
-        case .day: return calendar.date(byAdding: .day, value: 1, to: bucketStart)!
-        case .week: return calendar.date(byAdding: .day, value: 7, to: bucketStart)!
-        case .month: return calendar.date(byAdding: .month, value: 1, to: bucketStart)!
-        }
+        start(ofBucket: bucketNumber(bucketStart) + 1)
     }
 
-    /// The buckets covering `[from, to)`, clipped to it: the first starts at `from`, the last ends at `to`.
+    /// How many buckets ``buckets(from:to:)`` returns, computed without building them.
+    public func bucketCount(from: Date, to: Date) -> Int64 {
+        guard to > from else { return 0 }
+        let last = bucketNumber(to)
+        return last - bucketNumber(from) + (start(ofBucket: last) == to ? 0 : 1)
+    }
+
+    /// The buckets covering `[from, to)`, clipped to it: the first starts at `from`, the last ends at
+    /// `to`. Check ``bucketCount(from:to:)`` first: this builds every one.
     public func buckets(from: Date, to: Date) -> [DateInterval] {
         var buckets: [DateInterval] = []
+        buckets.reserveCapacity(Int(clamping: bucketCount(from: from, to: to)))
+        var number = bucketNumber(from)
         var start = from
         while start < to {
-            let end = min(next(after: bucketStart(start)), to)
+            number += 1
+            let end = min(self.start(ofBucket: number), to)
             buckets.append(DateInterval(start: start, end: end))
             start = end
         }
         return buckets
+    }
+
+    private func bucketNumber(_ date: Date) -> Int64 {
+        let day = Int64((date.timeIntervalSince1970 / 86_400).rounded(.down))
+        switch self {
+        case .day: return day
+        case .week: return (day + 3).floorDivided(by: 7).quotient
+        case .month:
+            let civil = ISOTimestamp.civil(fromDays: day)
+            return civil.year * 12 + civil.month - 1
+        }
+    }
+
+    private func start(ofBucket number: Int64) -> Date {
+        let day: Int64
+        switch self {
+        case .day: day = number
+        case .week: day = number * 7 - 3
+        case .month:
+            let (year, month) = number.floorDivided(by: 12)
+            day = ISOTimestamp.days(fromYear: year, month: month + 1, day: 1)
+        }
+        return Date(timeIntervalSince1970: Double(day) * 86_400)
     }
 }
 

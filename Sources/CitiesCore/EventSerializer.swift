@@ -78,11 +78,15 @@ public struct EventSerializer: Sendable {
 
     private func dateTime(_ reader: inout FieldReader, _ field: FieldDescription) -> Date? {
         guard let text = reader.string(field) ?? nil else { return nil }
-        guard let date = ISOTimestamp.date(from: text) else {
-            reader.fail(field.name, Self.dateTimeFormatMessage)
+        do {
+            return try ISOTimestamp.parse(text)
+        } catch {
+            switch error {
+            case .format: reader.fail(field.name, Self.dateTimeFormatMessage)
+            case .outOfRange: reader.fail(field.name, "Datetime value out of range.")
+            }
             return nil
         }
-        return date
     }
 }
 

@@ -37,15 +37,31 @@ public enum ISOTimestamp {
         return text
     }
 
+    public enum ParseError: Error, Sendable {
+        /// Not an RFC 3339 date-time (year 0000 included, which Python has not).
+        case format
+        /// A valid date-time whose UTC instant is outside years 1–9999, which Python and Django
+        /// cannot hold.
+        case outOfRange
+    }
+
+    /// 0001-01-01T00:00:00Z up to, not including, 10000-01-01T00:00:00Z, in seconds since 1970.
+    static let supportedSeconds: Range<Int64> = -62_135_596_800..<253_402_300_800
+
     /// Parses RFC 3339 date-times: `YYYY-MM-DDTHH:MM:SS`, optional fraction (beyond microseconds
     /// truncated, as Django does), then `Z` or an offset `±HH:MM` (or `±HHMM`).
     public static func date(from text: String) -> Date? {
+        try? parse(text)
+    }
+
+    /// ``date(from:)``, saying why a text is not accepted.
+    public static func parse(_ text: String) throws(ParseError) -> Date {
         var reader = DigitReader(Array(text.utf8))
-        guard let year = reader.number(4), reader.skip("-"), let month = reader.number(2), reader.skip("-"), let day = reader.number(2),
+        guard let year = reader.number(4), year >= 1, reader.skip("-"), let month = reader.number(2), reader.skip("-"), let day = reader.number(2),
               reader.skip("T") || reader.skip("t"), let hour = reader.number(2), reader.skip(":"), let minute = reader.number(2),
               reader.skip(":"), let second = reader.number(2),
               (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day), hour < 24, minute < 60, second < 60
-        else { return nil }
+        else { throw .format }
         var microsecond: Int64 = 0
         if reader.skip(".") || reader.skip(",") {
             var digits = 0
@@ -53,21 +69,23 @@ public enum ISOTimestamp {
                 if digits < 6 { microsecond = microsecond * 10 + digit }
                 digits += 1
             }
-            guard digits > 0 else { return nil }
+            guard digits > 0 else { throw .format }
             for _ in digits..<max(digits, 6) { microsecond *= 10 }
         }
         var offsetSeconds: Int64 = 0
         if reader.skip("Z") || reader.skip("z") {
         } else if let sign: Int64 = reader.skip("+") ? 1 : reader.skip("-") ? -1 : nil {
-            guard let hours = reader.number(2) else { return nil }
+            guard let hours = reader.number(2) else { throw .format }
             _ = reader.skip(":")
-            guard let minutes = reader.number(2), hours < 24, minutes < 60 else { return nil }
+            guard let minutes = reader.number(2), hours < 24, minutes < 60 else { throw .format }
             offsetSeconds = sign * (hours * 3600 + minutes * 60)
         } else {
-            return nil
+            throw .format
         }
-        guard reader.atEnd else { return nil }
+        guard reader.atEnd else { throw .format }
         let seconds = days(fromYear: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
+        // Checked on whole seconds: near year 9999 a `Date` cannot tell microseconds apart.
+        guard supportedSeconds.contains(seconds) else { throw .outOfRange }
         return Date(timeIntervalSinceReferenceDate: Double(seconds - referenceDateMicroseconds / 1_000_000) + Double(microsecond) / 1_000_000)
     }
 

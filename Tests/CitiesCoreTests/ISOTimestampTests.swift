@@ -45,4 +45,12 @@ import Testing
     func rejects(_ text: String) {
         #expect(ISOTimestamp.date(from: text) == nil)
     }
+
+    @Test func onlyYearsOneToNineThousandNineHundredNinetyNineInUTC() throws {
+        #expect(throws: ISOTimestamp.ParseError.format) { try ISOTimestamp.parse("0000-06-01T00:00:00Z") }
+        #expect(throws: ISOTimestamp.ParseError.outOfRange) { try ISOTimestamp.parse("0001-01-01T00:30:00+01:00") }
+        #expect(throws: ISOTimestamp.ParseError.outOfRange) { try ISOTimestamp.parse("9999-12-31T23:30:00-01:00") }
+        #expect(ISOTimestamp.string(from: try ISOTimestamp.parse("0001-01-01T00:00:00Z")) == "0001-01-01T00:00:00.000000Z")
+        #expect(ISOTimestamp.string(from: try ISOTimestamp.parse("9999-12-31T23:59:59Z")) == "9999-12-31T23:59:59.000000Z")
+    }
 }
