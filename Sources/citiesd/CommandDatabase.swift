@@ -13,6 +13,7 @@ enum CommandDatabase {
     ) async throws -> T {
         var unlimited = connection
         unlimited.statementTimeout = nil
+        unlimited.lockTimeout = nil
         let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: unlimited, maxConnections: 1), logger: logger)
         let result: Result<T, Error>
         do {

@@ -16,6 +16,9 @@ struct DatabaseOptions: ParsableArguments {
     @Option(help: "statement_timeout in milliseconds for API queries (0 = none). Env: CITIESD_STATEMENT_TIMEOUT. Default: 5000.")
     var statementTimeout: Int?
 
+    @Option(help: "lock_timeout in milliseconds for API queries (0 = none): a write waiting longer for rows another writer holds is retried, then answered 503. Env: CITIESD_LOCK_TIMEOUT. Default: 2000.")
+    var lockTimeout: Int?
+
     func connection(_ environment: Environment) throws -> PostgresConfiguration {
         let configuration = PostgresConfiguration(try environment.resolve(databaseURL, "DATABASE_URL", default: ""))
         do {
@@ -32,10 +35,13 @@ struct DatabaseOptions: ParsableArguments {
         let size = try environment.resolve(poolSize, "CITIESD_POOL_SIZE", default: 10)
         let timeout = try environment.resolve(poolTimeout, "CITIESD_POOL_TIMEOUT", default: 5)
         let statementTimeout = try environment.resolve(statementTimeout, "CITIESD_STATEMENT_TIMEOUT", default: 5000)
+        let lockTimeout = try environment.resolve(lockTimeout, "CITIESD_LOCK_TIMEOUT", default: 2000)
         guard (1...1000).contains(size) else { throw ValidationError("pool size must be 1…1000, got \(size)") }
         guard timeout > 0 else { throw ValidationError("pool timeout must be positive, got \(timeout)") }
         guard statementTimeout >= 0 else { throw ValidationError("statement timeout must be ≥ 0, got \(statementTimeout)") }
+        guard lockTimeout >= 0 else { throw ValidationError("lock timeout must be ≥ 0, got \(lockTimeout)") }
         connection.statementTimeout = statementTimeout == 0 ? nil : .milliseconds(statementTimeout)
+        connection.lockTimeout = lockTimeout == 0 ? nil : .milliseconds(lockTimeout)
         return PostgresPoolConfiguration(connection: connection, maxConnections: size, acquireTimeout: .milliseconds(Int(timeout * 1000)))
     }
 }

@@ -10,6 +10,9 @@ struct HealthController: Sendable {
     let counts: (any VersionedReads)?
     let runner: MigrationRunner
     let metadata: ServiceMetadata
+    /// `ready/` answers 503 when the database has not answered by then: a hung server must take
+    /// the replica out of the gateway's rotation, not hang its health check.
+    var readyTimeout: Duration = .seconds(1)
 
     struct Health: Encodable {
         let status: String
@@ -32,8 +35,11 @@ struct HealthController: Sendable {
     private func ready(context: CitiesRequestContext) async throws -> Response {
         let status: MigrationStatus
         do {
-            status = try await pool.withConnection { [runner] in try runner.status(on: $0) }
-            if status.isUpToDate { _ = try await counts?.readVersion(now: Date()) }
+            status = try await Deadline.run(readyTimeout) { [pool, runner, counts] in
+                let status = try await pool.withConnection { try runner.status(on: $0) }
+                if status.isUpToDate { _ = try await counts?.readVersion(now: Date()) }
+                return status
+            }
         } catch {
             context.logger.warning("readiness check: database unavailable", metadata: ["error": "\(error)"])
             return JSONResponse.detail("Database unavailable.", status: .serviceUnavailable, headers: [.retryAfter: "5"])

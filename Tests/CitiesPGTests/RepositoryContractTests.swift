@@ -265,7 +265,7 @@ func event(_ id: String, _ city: City, _ category: String = "concert", starts: T
 }
 
 /// splitmix64: reproducible pseudo-random numbers for property tests.
-struct SeededRandom {
+struct SeededRandom: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

@@ -15,17 +15,22 @@ public struct PostgresConfiguration: Sendable, Hashable {
     public var connectTimeoutSeconds: Int
     /// Applied to every session as `statement_timeout`; `nil` leaves the server's setting.
     public var statementTimeout: Duration?
+    /// Applied to every session as `lock_timeout`: how long a statement waits for a row lock that
+    /// another transaction holds before failing with SQLSTATE 55P03; `nil` leaves the server's setting.
+    public var lockTimeout: Duration?
 
     public init(
         _ connectionString: String = "",
         applicationName: String = "citiesd",
         connectTimeoutSeconds: Int = 5,
-        statementTimeout: Duration? = nil
+        statementTimeout: Duration? = nil,
+        lockTimeout: Duration? = nil
     ) {
         self.connectionString = connectionString
         self.applicationName = applicationName
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.statementTimeout = statementTimeout
+        self.lockTimeout = lockTimeout
     }
 
     /// `DATABASE_URL` when set, else libpq's `PG*` variables and defaults.

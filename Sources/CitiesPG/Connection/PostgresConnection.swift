@@ -64,8 +64,9 @@ public final class PostgresConnection: @unchecked Sendable {
         // them to stderr, outside structured logging.
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
         let connection = PostgresConnection(handle: handle, configuration: configuration)
-        if let timeout = configuration.statementTimeout {
-            try connection.query("SELECT set_config('statement_timeout', $1, false)", ["\(timeout.milliseconds)ms"])
+        for (setting, timeout) in [("statement_timeout", configuration.statementTimeout), ("lock_timeout", configuration.lockTimeout)] {
+            guard let timeout else { continue }
+            try connection.query("SELECT set_config($1, $2, false)", [setting, "\(timeout.milliseconds)ms"])
         }
         return connection
     }

@@ -41,13 +41,21 @@ public struct PostgresServerError: Sendable, Hashable, CustomStringConvertible {
     public var isNotNullViolation: Bool { sqlState == "23502" }
     public var isQueryCanceled: Bool { sqlState == "57014" }
 
+    /// True when the transaction lost only to other transactions — a deadlock (40P01), a
+    /// serialization failure (40001) or a lock wait past `lock_timeout` (55P03) — so running it
+    /// again may succeed.
+    public var isConcurrencyConflict: Bool {
+        ["40P01", "40001", "55P03"].contains(sqlState)
+    }
+
     /// True when the server cannot serve right now (connection exceptions, shutdown, resource
-    /// exhaustion): the request may succeed later, so HTTP callers answer 503.
+    /// exhaustion, a statement cancelled by `statement_timeout` because the server is slow or hung,
+    /// contention that outlasted the retries): the request may succeed later, so HTTP callers
+    /// answer 503.
     public var isUnavailable: Bool {
         switch sqlStateClass {
-        case "08", "53": return true
-        case "57": return sqlState != "57014"
-        default: return false
+        case "08", "53", "57": return true
+        default: return isConcurrencyConflict
         }
     }
 

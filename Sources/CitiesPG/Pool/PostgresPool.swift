@@ -84,16 +84,19 @@ public final class PostgresPool: Sendable {
         return try outcome.1.get()
     }
 
-    /// Runs `body` in a transaction: commits when it returns, rolls back when it throws. When the
-    /// server aborts it for a deadlock or a serialization failure (SQLSTATE 40P01, 40001), which only
-    /// concurrency caused, the whole transaction runs again, up to `attempts` times in all.
+    /// Runs `body` in a transaction: commits when it returns, rolls back when it throws. When only
+    /// concurrency made it fail (``PostgresServerError/isConcurrencyConflict``: a deadlock, a
+    /// serialization failure, a lock wait past `lock_timeout`), the whole transaction runs again
+    /// after a jittered pause, up to `attempts` times in all; the last failure is thrown.
     @discardableResult
-    public func withTransaction<T: Sendable>(attempts: Int = 3, _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+    public func withTransaction<T: Sendable>(attempts: Int = 4, _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        var backoff = RetryBackoff(initial: .milliseconds(20), maximum: .milliseconds(500))
         for attempt in 1... {
             do {
                 return try await withConnection { connection in try connection.transaction { try body(connection) } }
-            } catch let error as PostgresError where attempt < attempts && ["40P01", "40001"].contains(error.sqlState) {
-                logger.info("transaction aborted by concurrency; running it again", metadata: ["sqlstate": "\(error.sqlState ?? "")", "attempt": "\(attempt)"])
+            } catch let error as PostgresError where attempt < attempts && error.serverError?.isConcurrencyConflict == true {
+                logger.debug("transaction lost to a concurrent one; running it again", metadata: ["sqlstate": "\(error.sqlState ?? "")", "attempt": "\(attempt)"])
+                try await Task.sleep(for: backoff.next())
             }
         }
         fatalError("unreachable")

@@ -125,6 +125,8 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
 
     // MARK: EventStore
 
+    /// Rows are written, and so locked, in one global order (by `external_id`): batches that
+    /// overlap wait for each other instead of deadlocking.
     public func upsert(_ events: [Event]) async throws -> UpsertSummary {
         guard !events.isEmpty else { return UpsertSummary() }
         if let duplicates = Event.duplicateIDErrors(events) { throw BulkValidationErrors.items(duplicates) }
@@ -156,6 +158,7 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
                 WITH upserted AS (
                     INSERT INTO events AS e (external_id, city_id, category, starts_at, ends_at, status)
                     SELECT external_id, city_id, category, starts_at, ends_at, status FROM event_staging
+                    ORDER BY external_id COLLATE "C"
                     ON CONFLICT (external_id) DO UPDATE SET
                         city_id = EXCLUDED.city_id, category = EXCLUDED.category, starts_at = EXCLUDED.starts_at,
                         ends_at = EXCLUDED.ends_at, status = EXCLUDED.status
