@@ -55,6 +55,7 @@ func buildApplication(
     router.add(middleware: ProxyHeadersMiddleware(trustedProxies: dependencies.trustedProxies))
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: HostHeaderMiddleware())
     router.add(middleware: TrailingSlashMiddleware(prefix: api.prefix))
     router.add(middleware: OtherMethodsMiddleware(prefix: api.prefix, routes: routes, environment: environment))
     let group = router.group(RouterPath(api.prefix))

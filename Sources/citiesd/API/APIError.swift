@@ -28,6 +28,10 @@ struct APIError: Error, Sendable {
         APIError(status: .badRequest, detail: "JSON parse error - \(reason)")
     }
 
+    static func badHost(_ detail: String) -> APIError {
+        APIError(status: .badRequest, detail: detail)
+    }
+
     static func tooLarge(limit: Int) -> APIError {
         APIError(status: .contentTooLarge, detail: "Request body is larger than the limit of \(limit) bytes.")
     }

@@ -12,6 +12,11 @@ struct CitiesController: Sendable {
     static let maximumEventsPerRequest = 10_000
     static let maximumBuckets = 1_000
 
+    /// The query parameters each `GET` view reads; no other parameter changes its answer.
+    static let listParameters = Pagination.parameterNames + ["ordering", "search", "country_code", "is_active"]
+    static let eventCountsParameters = ["from", "to", "category", "country_code"]
+    static let histogramParameters = ["interval", "from", "to", "category"]
+
     /// Paths relative to the API prefix.
     var routes: [APIRoute] {
         [
@@ -24,13 +29,15 @@ struct CitiesController: Sendable {
 
     var listView: APIView {
         APIView(name: "City List", description: "Cities with their current event counts; create a city.")
-            .on(.get) { request, context in try await cachedGET(request, context) { try await list(request, context, now: $0) } }
+            .on(.get) { request, context in
+                try await cachedGET(request, context, recognising: Self.listParameters) { try await list($0, request, context, now: $1) }
+            }
             .on(.post, fields: CitySerializer.fields) { request, context in try await create(&request, context) }
     }
 
     var detailView: APIView {
         APIView(name: "City Instance", description: "One city with its event count; update or delete it.")
-            .on(.get) { request, context in try await cachedGET(request, context) { try await detail(try cityID(context), now: $0) } }
+            .on(.get) { request, context in try await cachedGET(request, context, recognising: []) { try await detail(try cityID(context), now: $1) } }
             .on(.put, fields: CitySerializer.fields) { request, context in try await update(&request, id: try cityID(context), partial: false) }
             .on(.patch) { request, context in try await update(&request, id: try cityID(context), partial: true) }
             .on(.delete) { _, context in try await delete(try cityID(context)) }
@@ -38,12 +45,16 @@ struct CitiesController: Sendable {
 
     var eventCountsView: APIView {
         APIView(name: "Event Counts", description: "Every active city with its event count: the search page's call.")
-            .on(.get) { request, context in try await cachedGET(request, context) { try await eventCounts(request, now: $0) } }
+            .on(.get) { request, context in
+                try await cachedGET(request, context, recognising: Self.eventCountsParameters) { try await eventCounts($0, now: $1) }
+            }
     }
 
     var histogramView: APIView {
         APIView(name: "City Event Counts", description: "One city's event counts per day, week or month over [from, to).")
-            .on(.get) { request, context in try await cachedGET(request, context) { _ in try await histogram(request, id: try cityID(context)) } }
+            .on(.get) { request, context in
+                try await cachedGET(request, context, recognising: Self.histogramParameters) { query, _ in try await histogram(query, id: try cityID(context)) }
+            }
     }
 
     var eventsView: APIView {
@@ -62,30 +73,36 @@ struct CitiesController: Sendable {
 
     // MARK: Handlers
 
-    /// A `GET` answered from the cache when the answers have not changed, with `ETag`/304.
-    private func cachedGET(_ request: Request, _ context: CitiesRequestContext, _ render: (Date) async throws -> Representation) async throws -> Response {
+    /// A `GET` answered from the cache when the answers have not changed, with `ETag`/304. Its
+    /// answer depends only on the recognised parameters, so the cache key holds only those.
+    private func cachedGET(
+        _ request: Request, _ context: CitiesRequestContext, recognising names: [String],
+        _ render: (CanonicalQuery, Date) async throws -> Representation
+    ) async throws -> Response {
         let now = Date()
-        let representation = try await cache.representation(for: request, context: context, now: now) { try await render(now) }
+        let query = CanonicalQuery(request, recognising: names)
+        let key = context.publicBaseURL + request.uri.path + query.queryString
+        let representation = try await cache.representation(forKey: key, now: now) { try await render(query, now) }
         return ConditionalGET.response(representation, for: request)
     }
 
-    private func list(_ request: Request, _ context: CitiesRequestContext, now: Date) async throws -> Representation {
-        let pagination = try Pagination(request)
-        var parameters = QueryParameters(request)
+    private func list(_ query: CanonicalQuery, _ request: Request, _ context: CitiesRequestContext, now: Date) async throws -> Representation {
+        let pagination = try Pagination(query)
+        var parameters = QueryParameters(query)
         let ordering = parameters.value("ordering").flatMap(CityOrdering.init(parameter:)) ?? CityOrdering(.name)
         let countryCode = parameters.countryCode()
         let isActive = parameters.bool("is_active")
         let search = parameters.text("search")
         try parameters.check()
-        var query = CityListQuery(page: pagination.requestedPage, pageSize: pagination.pageSize, ordering: ordering,
-                                  search: search, countryCode: countryCode, isActive: isActive)
-        var page = try await repository.list(query, now: now)
+        var listQuery = CityListQuery(page: pagination.requestedPage, pageSize: pagination.pageSize, ordering: ordering,
+                                      search: search, countryCode: countryCode, isActive: isActive)
+        var page = try await repository.list(listQuery, now: now)
         if pagination.wantsLast {
-            query.page = Pagination.lastPage(count: page.count, pageSize: pagination.pageSize)
-            if query.page != 1 { page = try await repository.list(query, now: now) }
+            listQuery.page = Pagination.lastPage(count: page.count, pageSize: pagination.pageSize)
+            if listQuery.page != 1 { page = try await repository.list(listQuery, now: now) }
         }
         let results = page.results.map { serializer.representation(of: $0.city, eventCount: $0.eventCount) }
-        return Representation(json: try pagination.body(count: page.count, page: query.page, results: results, request: request, context: context))
+        return Representation(json: try pagination.body(count: page.count, page: listQuery.page, results: results, query: query, request: request, context: context))
     }
 
     private func create(_ request: inout Request, _ context: CitiesRequestContext) async throws -> Response {
@@ -113,8 +130,8 @@ struct CitiesController: Sendable {
         return Response(status: .noContent)
     }
 
-    private func eventCounts(_ request: Request, now: Date) async throws -> Representation {
-        var parameters = QueryParameters(request)
+    private func eventCounts(_ query: CanonicalQuery, now: Date) async throws -> Representation {
+        var parameters = QueryParameters(query)
         let window = parameters.window(required: false)
         let categories = parameters.categories()
         let countryCode = parameters.countryCode()
@@ -122,13 +139,13 @@ struct CitiesController: Sendable {
         return Representation(json: try await repository.eventCounts(EventCountFilter(window: window, categories: categories), countryCode: countryCode, now: now))
     }
 
-    private func histogram(_ request: Request, id: Int64) async throws -> Representation {
-        var parameters = QueryParameters(request)
+    private func histogram(_ query: CanonicalQuery, id: Int64) async throws -> Representation {
+        var parameters = QueryParameters(query)
         let interval = parameters.choice("interval") { CountInterval(rawValue: $0) }
         if parameters.value("interval") == nil { parameters.errors.add("This field is required.", to: "interval") }
         let window = parameters.window(required: true)
         let categories = parameters.categories()
-        if let interval, let window, interval.buckets(from: window.start, to: window.end).count > Self.maximumBuckets {
+        if let interval, let window, interval.bucketCount(from: window.start, to: window.end) > Self.maximumBuckets {
             parameters.errors.add("Ensure the window holds at most \(Self.maximumBuckets) \(interval.rawValue)s.", to: "to")
         }
         try parameters.check()

@@ -29,7 +29,8 @@ enum OpenAPIDocument {
         let window = [
             parameter("from", schema: ["type": "string", "format": "date-time"], description: "Start of the window [from, to)."),
             parameter("to", schema: ["type": "string", "format": "date-time"], description: "End of the window [from, to)."),
-            parameter("category", schema: ["type": "array", "items": ["type": "string", "pattern": slugPattern, "maxLength": .integer(Int64(EventSerializer.maximumCategoryLength))]],
+            parameter("category", schema: ["type": "array", "maxItems": .integer(Int64(QueryParameters.maximumCategories)),
+                                           "items": ["type": "string", "pattern": slugPattern, "maxLength": .integer(Int64(EventSerializer.maximumCategoryLength))]],
                       description: "Only these categories (repeatable)."),
         ]
         let countryCode = parameter("country_code", schema: ["type": "string"], description: "ISO 3166-1 alpha-2, any case.")
@@ -39,7 +40,8 @@ enum OpenAPIDocument {
                     parameter("page", schema: ["type": "integer", "minimum": 1]),
                     parameter("page_size", schema: ["type": "integer", "minimum": 1, "maximum": .integer(Int64(Pagination.maximumPageSize))]),
                     parameter("ordering", schema: ["type": "string", "enum": .array(CityOrdering.parameterValues.map(JSONValue.string))]),
-                    parameter("search", schema: ["type": "string"], description: "Case- and accent-insensitive part of the name."),
+                    parameter("search", schema: ["type": "string", "maxLength": .integer(Int64(QueryParameters.maximumTextLength))],
+                              description: "Case- and accent-insensitive part of the name."),
                     countryCode,
                     parameter("is_active", schema: ["type": "boolean"]),
                 ], ok: ref("PaginatedCityList"), errors: [400, 404], conditional: true),

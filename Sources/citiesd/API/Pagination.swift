@@ -13,18 +13,20 @@ struct Pagination {
     let page: Int?
     let pageSize: Int
 
-    init(_ request: Request) throws {
-        let parameters = request.uri.queryParameters
-        if let size = parameters.get("page_size").flatMap({ Int($0) }), size > 0 {
+    static let parameterNames = ["page", "page_size"]
+
+    init(_ query: CanonicalQuery) throws {
+        if let size = query.value("page_size").flatMap({ Int($0) }), size > 0 {
             pageSize = min(size, Self.maximumPageSize)
         } else {
             pageSize = Self.defaultPageSize
         }
-        switch parameters.get("page") {
-        case nil, "": page = 1
+        switch query.value("page") {
+        case nil: page = 1
         case "last": page = nil
         case let text?:
-            guard let number = Int(text), number >= 1 else { throw APIError.invalidPage }
+            // Beyond this the row offset would overflow; no such page exists anyway.
+            guard let number = Int(text), number >= 1, number <= Int.max / Self.maximumPageSize else { throw APIError.invalidPage }
             page = number
         }
     }
@@ -36,13 +38,16 @@ struct Pagination {
 
     static func lastPage(count: Int, pageSize: Int) -> Int { max(1, (count + pageSize - 1) / pageSize) }
 
-    /// Checks the page exists (page 1 always does) and builds the body.
-    func body<Item: Encodable>(count: Int, page current: Int, results: [Item], request: Request, context: CitiesRequestContext) throws -> Page<Item> {
+    /// Checks the page exists (page 1 always does) and builds the body; the links carry the
+    /// recognised parameters of `query` only.
+    func body<Item: Encodable>(count: Int, page current: Int, results: [Item], query: CanonicalQuery, request: Request, context: CitiesRequestContext) throws -> Page<Item> {
         let last = Self.lastPage(count: count, pageSize: pageSize)
         guard current <= last else { throw APIError.invalidPage }
-        let next = current < last ? AbsoluteURL.replacingQuery(request, context, "page", with: String(current + 1)) : nil
-        let previous = current <= 1 ? nil
-            : AbsoluteURL.replacingQuery(request, context, "page", with: current == 2 ? nil : String(current - 1))
+        func link(page: Int?) -> String {
+            AbsoluteURL.path(context, request.uri.path + query.replacing("page", with: page.map(String.init)).queryString)
+        }
+        let next = current < last ? link(page: current + 1) : nil
+        let previous = current <= 1 ? nil : link(page: current == 2 ? nil : current - 1)
         return Page(count: count, next: next, previous: previous, results: results)
     }
 }
@@ -68,14 +73,5 @@ struct Page<Item: Encodable>: Encodable {
 enum AbsoluteURL {
     static func path(_ context: CitiesRequestContext, _ path: String) -> String {
         context.publicBaseURL + path
-    }
-
-    /// The request's URL with one query parameter set (or removed with nil), others kept in order.
-    static func replacingQuery(_ request: Request, _ context: CitiesRequestContext, _ name: String, with value: String?) -> String {
-        var items = (request.uri.query ?? "").split(separator: "&").filter { item in
-            item.split(separator: "=", maxSplits: 1).first.map { $0.removingPercentEncoding ?? String($0) } != name
-        }.map(String.init)
-        if let value { items.append("\(name)=\(value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? value)") }
-        return context.publicBaseURL + request.uri.path + (items.isEmpty ? "" : "?" + items.joined(separator: "&"))
     }
 }

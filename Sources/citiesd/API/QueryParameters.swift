@@ -5,29 +5,39 @@ import Hummingbird
 /// Query string parameters validated like django-filter's form fields: every bad value is reported
 /// at once as a 400 `{"param": ["message"]}`.
 struct QueryParameters {
-    let request: Request
+    let query: CanonicalQuery
     var errors = ValidationErrors()
 
-    init(_ request: Request) {
-        self.request = request
+    init(_ query: CanonicalQuery) {
+        self.query = query
     }
 
     func value(_ name: String) -> String? {
-        request.uri.queryParameters.get(name).flatMap { $0.isEmpty ? nil : $0 }
+        query.value(name)
     }
 
     func values(_ name: String) -> [String] {
-        request.uri.queryParameters.getAll(name).filter { !$0.isEmpty }
+        query.values(name)
     }
 
-    mutating func text(_ name: String) -> String? {
+    /// A text value of at most `maximumLength` characters (Django's `CharField(max_length=…)`).
+    mutating func text(_ name: String, maximumLength: Int = Self.maximumTextLength) -> String? {
         guard let value = value(name) else { return nil }
         guard !value.unicodeScalars.contains("\u{0}") else {
             errors.add("Null characters are not allowed.", to: name)
             return nil
         }
+        guard value.count <= maximumLength else {
+            errors.add("Ensure this value has at most \(maximumLength) characters (it has \(value.count)).", to: name)
+            return nil
+        }
         return value
     }
+
+    /// Bounds the work one parameter can ask for: longer texts match no name, more categories
+    /// than exist are a mistake.
+    static let maximumTextLength = 200
+    static let maximumCategories = 100
 
     mutating func dateTime(_ name: String) -> Date? {
         guard let text = text(name) else { return nil }
@@ -59,7 +69,12 @@ struct QueryParameters {
     }
 
     mutating func categories(_ name: String = "category") -> Set<String> {
-        Set(values(name).filter { category in
+        let values = values(name)
+        guard values.count <= Self.maximumCategories else {
+            errors.add("Ensure this filter has at most \(Self.maximumCategories) values (it has \(values.count)).", to: name)
+            return []
+        }
+        return Set(values.filter { category in
             guard Slug.isValid(category), category.count <= EventSerializer.maximumCategoryLength else {
                 errors.add("Enter a valid category slug: \(category.prefix(60)).", to: name)
                 return false

@@ -19,30 +19,31 @@ struct Representation: Sendable {
 
 /// Rendered answers kept while the repository's answers stay at one version (see
 /// ``VersionedReads``): the search page's calls are then served without querying or encoding.
-/// Keyed by the public base URL and the request's path and query (links in bodies depend on both).
+/// Keyed by the public base URL, the path and the recognised query (``CanonicalQuery``); the least
+/// recently used answers make room for new ones, within `capacity` answers and `maximumBytes`.
 final class RepresentationCache: Sendable {
-    let capacity: Int
     private let versioned: (any VersionedReads)?
-    private let entries = Mutex<(version: UInt64, representations: [String: Representation])>((0, [:]))
+    private let entries: Mutex<(version: UInt64, representations: LRUCache<String, Representation>)>
 
-    init(repository: any CitiesRepository, capacity: Int) {
+    init(repository: any CitiesRepository, capacity: Int, maximumBytes: Int = 256 << 20) {
         self.versioned = capacity > 0 ? repository as? any VersionedReads : nil
-        self.capacity = capacity
+        self.entries = Mutex((0, LRUCache(capacity: capacity, maximumCost: maximumBytes)))
     }
 
-    /// The representation for `request` at `now`: kept, or rendered by `render` (and kept when the
-    /// version did not move while rendering).
-    func representation(
-        for request: Request, context: CitiesRequestContext, now: Date, render: () async throws -> Representation
-    ) async throws -> Representation {
+    /// The representation kept under `key` for the answers at `now`, or the one `render` makes
+    /// (kept when the version did not move while rendering).
+    func representation(forKey key: String, now: Date, render: () async throws -> Representation) async throws -> Representation {
         guard let versioned, let version = try await versioned.readVersion(now: now) else { return try await render() }
-        let key = context.publicBaseURL + request.uri.description
-        if let kept = entries.withLock({ $0.version == version ? $0.representations[key] : nil }) { return kept }
+        if let kept = entries.withLock({ $0.version == version ? $0.representations.value(for: key) : nil }) { return kept }
         let rendered = try await render()
         guard try await versioned.readVersion(now: now) == version else { return rendered }
         entries.withLock { entries in
-            if entries.version != version || entries.representations.count >= capacity { entries = (version, [:]) }
-            entries.representations[key] = rendered
+            guard entries.version <= version else { return }
+            if entries.version < version {
+                entries.version = version
+                entries.representations.removeAll()
+            }
+            entries.representations.set(rendered, for: key, cost: rendered.body.readableBytes)
         }
         return rendered
     }

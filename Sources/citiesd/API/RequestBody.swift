@@ -4,7 +4,7 @@ import Hummingbird
 import NIOCore
 
 /// Reads a JSON request body as DRF's JSONParser does: `application/json` only (415 otherwise),
-/// a size limit (413), strict UTF-8 and JSON (400 `JSON parse error - …`).
+/// a size limit (413), strict UTF-8 and JSON (400 `JSON parse error - …`, see ``JSONParser``).
 enum RequestBody {
     static func json(_ request: inout Request, limit: Int) async throws -> JSONValue {
         let contentType = request.headers[.contentType] ?? ""
@@ -21,12 +21,9 @@ enum RequestBody {
             throw APIError.parseError("the body is not valid UTF-8")
         }
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch DecodingError.dataCorrupted(let context) {
-            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            throw APIError.parseError(underlying ?? context.debugDescription)
+            return try JSONParser.parse(bytes)
         } catch {
-            throw APIError.parseError("the body is not valid JSON")
+            throw APIError.parseError(error.description)
         }
     }
 }

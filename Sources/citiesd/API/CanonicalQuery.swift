@@ -1,0 +1,53 @@
+import Foundation
+import Hummingbird
+
+/// The query parameters a view recognises, taken from a request in the view's order: what the
+/// view reads, the key its rendered answer is kept under, and the query of the links in it.
+/// Anything else in the URL — a cache-buster, a token pasted into it — neither creates a cache
+/// entry nor travels into `next`/`previous` links.
+struct CanonicalQuery: Sendable, Hashable {
+    struct Item: Sendable, Hashable {
+        let name: String
+        let value: String
+    }
+
+    private(set) var items: [Item]
+
+    /// Empty values are dropped: every view treats them as absent, as django-filter does.
+    init(_ request: Request, recognising names: [String]) {
+        let parameters = request.uri.queryParameters
+        items = names.flatMap { name in
+            parameters.getAll(name).filter { !$0.isEmpty }.map { Item(name: name, value: $0) }
+        }
+    }
+
+    func value(_ name: String) -> String? {
+        items.first { $0.name == name }?.value
+    }
+
+    func values(_ name: String) -> [String] {
+        items.filter { $0.name == name }.map(\.value)
+    }
+
+    /// This query with `name` set to `value` (or removed, with nil), keeping its place.
+    func replacing(_ name: String, with value: String?) -> CanonicalQuery {
+        var query = self
+        let position = items.firstIndex { $0.name == name } ?? items.endIndex
+        query.items.removeAll { $0.name == name }
+        if let value { query.items.insert(Item(name: name, value: value), at: min(position, query.items.endIndex)) }
+        return query
+    }
+
+    /// `?a=1&b=2`, percent-encoded, or "" without parameters.
+    var queryString: String {
+        guard !items.isEmpty else { return "" }
+        return "?" + items.map { Self.encode($0.name) + "=" + Self.encode($0.value) }.joined(separator: "&")
+    }
+
+    private static let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~:@!$'()*,;/?"))
+        .subtracting(CharacterSet(charactersIn: "&=+#")).intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
+
+    private static func encode(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}
