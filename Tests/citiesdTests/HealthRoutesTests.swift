@@ -50,6 +50,25 @@ import Testing
         }
     }
 
+    /// A database that accepts connections but does not answer (here: a lock ready/ must wait for)
+    /// takes the replica out of rotation within the ready timeout instead of hanging the probe.
+    @Test func readyIs503WhenDatabaseDoesNotAnswer() async throws {
+        let database = try await EmbeddedPostgres.makeTestDatabase(migrated: true)
+        let holder = try PostgresConnection.connect(database)
+        try holder.execute(script: "BEGIN; LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE")
+        try await withApp(database: database) { client in
+            let started = ContinuousClock.now
+            try await client.execute(uri: "/ws/cities/ready/", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(String(buffer: response.body) == #"{"detail":"Database unavailable."}"#)
+            }
+            #expect(ContinuousClock.now - started < .seconds(10), "answered after the 1 s ready timeout, not after the lock")
+            try holder.execute(script: "ROLLBACK")
+            try await client.execute(uri: "/ws/cities/ready/", method: .get) { #expect($0.status == .ok) }
+        }
+        holder.close()
+    }
+
     @Test func readyIs503WhenDatabaseIsUnreachable() async throws {
         try await withApp(database: PostgresConfiguration("host=127.0.0.1 port=1 connect_timeout=1")) { client in
             try await client.execute(uri: "/ws/cities/ready/", method: .get) { response in
