@@ -41,6 +41,8 @@ struct DatabaseOptions: ParsableArguments {
         guard statementTimeout >= 0 else { throw ValidationError("statement timeout must be ≥ 0, got \(statementTimeout)") }
         guard lockTimeout >= 0 else { throw ValidationError("lock timeout must be ≥ 0, got \(lockTimeout)") }
         connection.statementTimeout = statementTimeout == 0 ? nil : .milliseconds(statementTimeout)
+        // A server that stops answering altogether cannot enforce its statement_timeout.
+        connection.responseTimeout = connection.statementTimeout.map { $0 + .seconds(1) }
         connection.lockTimeout = lockTimeout == 0 ? nil : .milliseconds(lockTimeout)
         return PostgresPoolConfiguration(connection: connection, maxConnections: size, acquireTimeout: .milliseconds(Int(timeout * 1000)))
     }

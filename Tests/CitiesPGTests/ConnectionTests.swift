@@ -166,6 +166,30 @@ import Testing
         }
     }
 
+    /// A frozen backend (SIGSTOP: alive, connected, silent) is what `statement_timeout` cannot
+    /// bound; the response timeout does, and the pool replaces the abandoned connection.
+    @Test func aServerThatStopsAnsweringCostsAtMostTheResponseTimeout() async throws {
+        var configuration = try await TestCluster.freshDatabase()
+        configuration.responseTimeout = .milliseconds(300)
+        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: configuration, maxConnections: 1))
+        let frozen = try await pool.withConnection { $0.backendPID }
+        kill(frozen, SIGSTOP)
+        let error = await #expect(throws: PostgresError.self) {
+            try await pool.withConnection { try $0.query("SELECT 1") }
+        }
+        kill(frozen, SIGCONT)
+        #expect(error?.isResponseTimeout == true)
+        #expect(error?.isUnavailable == true)
+        let replacement = try await pool.withConnection { $0.backendPID }
+        #expect(replacement != frozen)
+        let copied = try await pool.withConnection { connection in
+            try connection.query("CREATE TEMP TABLE c (v text)")
+            return try connection.copy("COPY c (v) FROM STDIN", rows: (0..<50_000).map { [String($0)] })
+        }
+        #expect(copied == 50_000, "large COPY through the non-blocking path")
+        await pool.close()
+    }
+
     @Test func copyLoadsRowsWithEscapesAndNulls() async throws {
         let rows: [[String?]] = [
             ["1", "tab\there", "multi\nline\r\n"],

@@ -18,19 +18,25 @@ public struct PostgresConfiguration: Sendable, Hashable {
     /// Applied to every session as `lock_timeout`: how long a statement waits for a row lock that
     /// another transaction holds before failing with SQLSTATE 55P03; `nil` leaves the server's setting.
     public var lockTimeout: Duration?
+    /// How long one exchange with the server (a statement and its results) may take before the
+    /// connection is given up as hung; `nil` waits as long as the server takes. Set it above
+    /// ``statementTimeout``, which the server enforces while it still runs.
+    public var responseTimeout: Duration?
 
     public init(
         _ connectionString: String = "",
         applicationName: String = "citiesd",
         connectTimeoutSeconds: Int = 5,
         statementTimeout: Duration? = nil,
-        lockTimeout: Duration? = nil
+        lockTimeout: Duration? = nil,
+        responseTimeout: Duration? = nil
     ) {
         self.connectionString = connectionString
         self.applicationName = applicationName
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.statementTimeout = statementTimeout
         self.lockTimeout = lockTimeout
+        self.responseTimeout = responseTimeout
     }
 
     /// `DATABASE_URL` when set, else libpq's `PG*` variables and defaults.

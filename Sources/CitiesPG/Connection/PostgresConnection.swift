@@ -6,6 +6,11 @@ import Foundation
 /// Every method blocks the calling thread until the server answers, so call them only on threads
 /// that may block: ``PostgresPool`` runs its callers' closures on its own threads. A connection is
 /// used by one thread at a time; the pool hands it to one closure at a time.
+///
+/// The socket is driven through libpq's non-blocking API, waiting with `poll`, so that with a
+/// ``PostgresConfiguration/responseTimeout`` a server that stops answering (hung, frozen, cut off
+/// without a reset) costs at most that long: the connection is then abandoned and the call throws
+/// ``PostgresError/responseTimeout(_:)``. `statement_timeout` cannot do this; it needs the server.
 public final class PostgresConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     public let configuration: PostgresConfiguration
@@ -23,6 +28,8 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     private var isClosed = false
+    /// When the operation in progress must have had its answer.
+    private var deadline: ContinuousClock.Instant?
 
     deinit { close() }
 
@@ -63,6 +70,11 @@ public final class PostgresConnection: @unchecked Sendable {
         // Notices (e.g. "relation already exists, skipping") are informational; libpq would print
         // them to stderr, outside structured logging.
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        guard PQsetnonblocking(handle, 1) == 0 else {
+            let message = String(cString: PQerrorMessage(handle)).trimmingTrailingWhitespace()
+            PQfinish(handle)
+            throw PostgresError.connectionFailed(message: message, target: configuration.redactedDescription)
+        }
         let connection = PostgresConnection(handle: handle, configuration: configuration)
         for (setting, timeout) in [("statement_timeout", configuration.statementTimeout), ("lock_timeout", configuration.lockTimeout)] {
             guard let timeout else { continue }
@@ -78,19 +90,26 @@ public final class PostgresConnection: @unchecked Sendable {
     @discardableResult
     public func query(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) throws -> PostgresResult {
         let parameterTypes = parameters.map { $0.map { type(of: $0).typeOID } ?? 0 }
-        let statementName = try preparedStatementName(sql: sql, parameterTypes: parameterTypes)
         let values = try parameters.enumerated().map { index, value in try Self.checked(value?.postgresParameter(), index: index + 1) }
-        let result = withBoundParameters(values) { pointers, lengths, formats in
-            PQexecPrepared(handle, statementName, Int32(values.count), pointers, lengths, formats, 1)
+        return try withDeadline {
+            let statementName = try preparedStatementName(sql: sql, parameterTypes: parameterTypes)
+            try send {
+                withBoundParameters(values) { pointers, lengths, formats in
+                    PQsendQueryPrepared(handle, statementName, Int32(values.count), pointers, lengths, formats, 1)
+                }
+            }
+            return try awaitResults()
         }
-        return try checkedResult(result)
     }
 
     /// Runs trusted SQL text that may hold several statements, with no parameters (migrations).
     /// Never pass text built from input here: use ``query(_:_:)``.
     @discardableResult
     public func execute(script: String) throws -> PostgresResult {
-        try checkedResult(PQexec(handle, script))
+        try withDeadline {
+            try send { PQsendQuery(handle, script) }
+            return try awaitResults()
+        }
     }
 
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws.
@@ -112,25 +131,30 @@ public final class PostgresConnection: @unchecked Sendable {
     /// `copyStatement` is trusted SQL naming the table and columns; the values travel as data.
     @discardableResult
     public func copy<Rows: Sequence>(_ copyStatement: String, rows: Rows) throws -> Int where Rows.Element == [String?] {
-        try startCopy(PQexec(handle, copyStatement))
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(1 << 16)
-        do {
-            for (rowIndex, row) in rows.enumerated() {
-                try CopyTextFormat.append(row, rowNumber: rowIndex + 1, to: &buffer)
-                if buffer.count >= 1 << 16 {
-                    try sendCopyData(buffer)
-                    buffer.removeAll(keepingCapacity: true)
+        try withDeadline {
+            try send { PQsendQuery(handle, copyStatement) }
+            try startCopy(try nextResult())
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(1 << 16)
+            do {
+                for (rowIndex, row) in rows.enumerated() {
+                    try CopyTextFormat.append(row, rowNumber: rowIndex + 1, to: &buffer)
+                    if buffer.count >= 1 << 16 {
+                        try sendCopyData(buffer)
+                        buffer.removeAll(keepingCapacity: true)
+                    }
                 }
+                if !buffer.isEmpty { try sendCopyData(buffer) }
+            } catch let error as PostgresError where error.isResponseTimeout {
+                throw error
+            } catch {
+                try send { PQputCopyEnd(handle, "\(error)") }
+                _ = try? awaitResults()
+                throw error
             }
-            if !buffer.isEmpty { try sendCopyData(buffer) }
-        } catch {
-            PQputCopyEnd(handle, "\(error)")
-            _ = try? drainResults()
-            throw error
+            try send { PQputCopyEnd(handle, nil) }
+            return try awaitResults().affectedRows
         }
-        guard PQputCopyEnd(handle, nil) == 1 else { throw connectionLostError() }
-        return try drainResults()?.affectedRows ?? 0
     }
 
     // MARK: State
@@ -160,10 +184,12 @@ public final class PostgresConnection: @unchecked Sendable {
         let key = PreparedStatementKey(sql: sql, parameterTypes: parameterTypes)
         if let name = preparedStatements[key] { return name }
         let name = "citiesd_\(preparedStatements.count + 1)"
-        let result = parameterTypes.withUnsafeBufferPointer { types in
-            PQprepare(handle, name, sql, Int32(types.count), types.baseAddress)
+        try send {
+            parameterTypes.withUnsafeBufferPointer { types in
+                PQsendPrepare(handle, name, sql, Int32(types.count), types.baseAddress)
+            }
         }
-        _ = try checkedResult(result)
+        _ = try awaitResults()
         preparedStatements[key] = name
         return name
     }
@@ -176,10 +202,96 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     private func sendCopyData(_ bytes: [UInt8]) throws {
-        let status = bytes.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { PQputCopyData(handle, $0.baseAddress, Int32($0.count)) }
+        try send {
+            bytes.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { PQputCopyData(handle, $0.baseAddress, Int32($0.count)) }
+            }
         }
-        guard status == 1 else { throw connectionLostError() }
+    }
+
+    // MARK: Non-blocking I/O
+
+    /// Runs one whole exchange with the server within ``PostgresConfiguration/responseTimeout``.
+    private func withDeadline<T>(_ body: () throws -> T) throws -> T {
+        deadline = configuration.responseTimeout.map { ContinuousClock.now + $0 }
+        defer { deadline = nil }
+        return try body()
+    }
+
+    /// Queues a message with `submit` (a `PQsend…`/`PQput…` call: 1 queued, 0 try again once the
+    /// socket can take more, -1 failed), then flushes it to the server.
+    private func send(_ submit: () -> Int32) throws {
+        while true {
+            switch submit() {
+            case 1:
+                return try flush()
+            case 0:
+                try waitForSocket(writable: true)
+            default:
+                throw connectionLostError()
+            }
+        }
+    }
+
+    /// libpq's flush loop: while output remains, wait until the socket takes more or has input
+    /// (which must be consumed, or the server could stall writing to us).
+    private func flush() throws {
+        while true {
+            switch PQflush(handle) {
+            case 0:
+                return
+            case 1:
+                if try waitForSocket(writable: true) {
+                    guard PQconsumeInput(handle) == 1 else { throw connectionLostError() }
+                }
+            default:
+                throw connectionLostError()
+            }
+        }
+    }
+
+    /// The next result of the command in progress, waiting for the server without blocking in
+    /// libpq; nil when the command has no more results.
+    private func nextResult() throws -> OpaquePointer? {
+        while PQisBusy(handle) == 1 {
+            try waitForSocket(writable: false)
+            guard PQconsumeInput(handle) == 1 else { throw connectionLostError() }
+        }
+        return PQgetResult(handle)
+    }
+
+    /// Reads results until the command has none left; throws the first error, returns the last result.
+    private func awaitResults() throws -> PostgresResult {
+        var last: PostgresResult?
+        var firstError: Error?
+        while let result = try nextResult() {
+            do { last = try checkedResult(result) } catch { firstError = firstError ?? error }
+        }
+        if let firstError { throw firstError }
+        guard let last else { throw connectionLostError() }
+        return last
+    }
+
+    /// Waits until the socket is readable (or, with `writable`, writable or readable); returns
+    /// whether it is readable. Past the deadline the connection is abandoned.
+    @discardableResult
+    private func waitForSocket(writable: Bool) throws -> Bool {
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN) | (writable ? Int16(POLLOUT) : 0), revents: 0)
+        guard descriptor.fd >= 0 else { throw connectionLostError() }
+        while true {
+            var timeout: Int32 = -1
+            if let deadline, let limit = configuration.responseTimeout {
+                let remaining = deadline - ContinuousClock.now
+                guard remaining > .zero else {
+                    close()
+                    throw PostgresError.responseTimeout(limit)
+                }
+                timeout = Int32(clamping: remaining.milliseconds + 1)
+            }
+            let ready = poll(&descriptor, 1, timeout)
+            if ready > 0 { return descriptor.revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 }
+            if ready < 0 && errno != EINTR { throw connectionLostError() }
+        }
     }
 
     private func startCopy(_ result: OpaquePointer?) throws {
@@ -190,17 +302,6 @@ public final class PostgresConnection: @unchecked Sendable {
         }
         _ = try checkedResult(result)
         throw PostgresError.unexpected("the statement given to copy(_:rows:) is not COPY … FROM STDIN")
-    }
-
-    /// Reads results until libpq has none left; throws the first error, returns the last result.
-    private func drainResults() throws -> PostgresResult? {
-        var last: PostgresResult?
-        var firstError: Error?
-        while let result = PQgetResult(handle) {
-            do { last = try checkedResult(result) } catch { firstError = firstError ?? error }
-        }
-        if let firstError { throw firstError }
-        return last
     }
 
     private func checkedResult(_ result: OpaquePointer?) throws -> PostgresResult {

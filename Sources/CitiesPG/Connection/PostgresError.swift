@@ -18,6 +18,9 @@ public enum PostgresError: Error, Sendable, CustomStringConvertible {
     case poolTimeout(maxConnections: Int, timeout: Duration)
     /// The pool was closed, e.g. during shutdown.
     case poolClosed
+    /// The server did not answer within ``PostgresConfiguration/responseTimeout``; the connection
+    /// was abandoned.
+    case responseTimeout(Duration)
     /// libpq answered something the client did not expect (out of memory, protocol state).
     case unexpected(String)
 
@@ -29,11 +32,16 @@ public enum PostgresError: Error, Sendable, CustomStringConvertible {
 
     public var sqlState: String? { serverError?.sqlState }
 
+    public var isResponseTimeout: Bool {
+        if case .responseTimeout = self { return true }
+        return false
+    }
+
     /// True when the database is unavailable rather than the request being wrong: HTTP callers
     /// answer 503 with `Retry-After`.
     public var isUnavailable: Bool {
         switch self {
-        case .connectionFailed, .connectionLost, .poolTimeout, .poolClosed: return true
+        case .connectionFailed, .connectionLost, .poolTimeout, .poolClosed, .responseTimeout: return true
         case .server(let error): return error.isUnavailable
         case .decoding, .invalidParameter, .unexpected: return false
         }
@@ -57,6 +65,8 @@ public enum PostgresError: Error, Sendable, CustomStringConvertible {
                 + "raise the pool size or look for slow queries"
         case .poolClosed:
             return "the connection pool is closed"
+        case .responseTimeout(let timeout):
+            return "PostgreSQL did not answer within \(timeout); the server may be hung or unreachable"
         case .unexpected(let message):
             return "unexpected libpq state: \(message)"
         }
