@@ -315,9 +315,9 @@ public final class PostgresConnection: @unchecked Sendable {
                 if PQstatus(handle) != CONNECTION_OK && !serverError.isUnavailable { throw connectionLostError() }
                 throw PostgresError.server(serverError)
             }
-            throw PQstatus(handle) == CONNECTION_OK
-                ? PostgresError.unexpected(String(cString: PQresultErrorMessage(result)).trimmingTrailingWhitespace())
-                : connectionLostError()
+            // No SQLSTATE: libpq made the error itself, which it does when the server went away
+            // ("server closed the connection unexpectedly") — sometimes before PQstatus says so.
+            throw PostgresError.connectionLost(message: String(cString: PQresultErrorMessage(result)).trimmingTrailingWhitespace())
         }
     }
 
