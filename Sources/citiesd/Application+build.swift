@@ -53,7 +53,7 @@ func buildApplication(
 
     let router = Router(context: CitiesRequestContext.self)
     router.add(middleware: ProxyHeadersMiddleware(trustedProxies: dependencies.trustedProxies))
-    router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: RedactingLogRequestsMiddleware(.debug))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: HostHeaderMiddleware())
     router.add(middleware: TrailingSlashMiddleware(prefix: api.prefix))

@@ -19,7 +19,7 @@ struct GlobalOptions: ParsableArguments {
             guard !bootstrapped else { return }
             bootstrapped = true
             LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
+                var handler = OneLineLogHandler(StreamLogHandler.standardError(label: OneLineLogHandler.escaped(label), metadataProvider: nil))
                 handler.logLevel = level
                 return handler
             }

@@ -38,6 +38,29 @@ import Testing
         #expect(error.description.contains("DATABASE_URL"))
     }
 
+    /// libpq quotes what it cannot parse — the whole URL, or a percent-encoded password alone.
+    @Test(arguments: [
+        ("postgres://alice:s3cret@[::1/app", "end of string reached"),
+        ("postgres://alice:s3cr%zzet@db.example.org/app", "invalid percent-encoded token"),
+        ("postgres://alice:s3cret@db.example.org/app?s3cret=1", "invalid URI query parameter"),
+        ("host=db.example.org s3cret", #"missing "=" after "…" in connection info string"#),
+        ("postgres://alice@db.example.org/app?password=s3cret&s3cret", #"missing key/value separator "=" in URI query parameter: "…""#),
+    ])
+    func malformedConnectionStringsAreReportedWithoutTheirValues(_ connectionString: String, _ reported: String) throws {
+        let error = try expectPostgresError { try PostgresConfiguration(connectionString).validate() }
+        #expect(error.description.contains(reported))
+        #expect(!error.description.contains("s3c"))
+    }
+
+    @Test func aConfigurationPrintsWithoutItsPassword() {
+        let configuration = PostgresConfiguration("postgres://alice:s3cret-pass@db.example.org:6432/app")
+        let pool = PostgresPoolConfiguration(connection: configuration)
+        for text in ["\(configuration)", String(reflecting: configuration), "\(pool)", String(reflecting: pool)] {
+            #expect(text.contains("alice@db.example.org:6432/app"))
+            #expect(!text.contains("s3cret"))
+        }
+    }
+
     @Test func tlsSettingsReachLibpq() throws {
         let configuration = PostgresConfiguration("host=127.0.0.1 port=1 sslmode=bogus")
         let error = try expectPostgresError { _ = try PostgresConnection.connect(configuration) }

@@ -179,3 +179,190 @@ struct PlainSQLCounts {
         for pool in pools { await pool.close() }
     }
 }
+
+/// A transaction held open on a connection of `pool` (whose thread blocks until ``commit()``), as a
+/// long report or a stuck client holds one.
+final class OpenTransaction: Sendable {
+    private let release = DispatchSemaphore(value: 0)
+    private let opened = Mutex(false)
+    private let transaction = Mutex<Task<Void, Error>?>(nil)
+
+    /// Begins the transaction and runs `body` in it.
+    static func begin(on pool: PostgresPool, _ body: @escaping @Sendable (PostgresConnection) throws -> Void) async throws -> OpenTransaction {
+        let open = OpenTransaction()
+        let task = Task {
+            try await pool.withConnection { connection in
+                try connection.transaction {
+                    try body(connection)
+                    open.opened.withLock { $0 = true }
+                    open.release.wait()
+                }
+            }
+        }
+        open.transaction.withLock { $0 = task }
+        if !(try await eventually { open.opened.withLock { $0 } }) { try await task.value }
+        return open
+    }
+
+    func commit() async throws {
+        release.signal()
+        try await transaction.withLock { $0 }?.value
+    }
+}
+
+/// Serialized: two of these hold a transaction open, which holds back the xmin of every snapshot
+/// on the cluster, and so the other's pruning.
+@Suite(.serialized) struct LiveCountsFeedTests {
+    func changeRows(_ pool: PostgresPool) async throws -> Int {
+        try await pool.withConnection { try $0.query("SELECT count(*) FROM event_count_changes").first!.decode(Int.self, at: 0) }
+    }
+
+    func counts(_ replica: LiveCitiesStore, now: Date) async throws -> [Int64: Int] {
+        Dictionary(uniqueKeysWithValues: try await replica.eventCounts(EventCountFilter(), countryCode: nil, now: now).map { ($0.id, $0.eventCount) })
+    }
+
+    /// Writers through one replica at once each read their own write as soon as it returns, though
+    /// they share refreshes.
+    @Test func concurrentWritersThroughOneReplicaEachReadTheirOwnWrite() async throws {
+        try await withTestPool(migrated: true) { pool in
+            let replica = LiveCitiesStore(pool: pool)
+            var cities: [Int64] = []
+            for index in 0..<12 { cities.append(try await replica.create(draft("Writer \(index)")).id) }
+            let seen = try await withThrowingTaskGroup(of: Int?.self) { group in
+                for (index, city) in cities.enumerated() {
+                    group.addTask {
+                        _ = try await replica.upsert([Event(externalID: "own-\(index)", cityID: city, category: "concert", startsAt: Date(), endsAt: Date() + 3600)])
+                        return try await replica.city(id: city, now: Date())?.eventCount
+                    }
+                }
+                return try await group.reduce(into: [Int?]()) { $0.append($1) }
+            }
+            #expect(seen == Array(repeating: 1, count: cities.count))
+        }
+    }
+
+    /// A transaction left open pins the snapshots' xmin. Polls still read only what was committed
+    /// since the previous poll — not everything written since that transaction began — and pick
+    /// up the open transaction's own change once it commits.
+    @Test func anOpenTransactionDoesNotMakePollsReadMore() async throws {
+        let configuration = try await TestCluster.freshDatabase(migrated: true)
+        let pools = (0..<2).map { _ in PostgresPool(configuration: PostgresPoolConfiguration(connection: configuration, maxConnections: 2)) }
+        let replica = LiveCitiesStore(pool: pools[0], clock: { referenceNow })
+        let writer = PostgresCitiesStore(pool: pools[1])
+        let oracle = PlainSQLCounts(pool: pools[1])
+        let busy = try await writer.create(draft("Busy")).id
+        let quiet = try await writer.create(draft("Quiet")).id
+        try await replica.refresh()
+
+        // Another city, category and day than the writes below: it holds no row lock they need.
+        let open = try await OpenTransaction.begin(on: pools[1]) { connection in
+            try connection.query("SELECT pg_current_xact_id()")
+            try connection.query("""
+                INSERT INTO events (external_id, city_id, category, starts_at, ends_at)
+                VALUES ('held', $1, 'festival', $2, $3)
+                """, [quiet, referenceNow + 86_400 * 3, referenceNow + 86_400 * 4])
+        }
+        var rowsPerPoll: [Int] = []
+        for round in 0..<30 {
+            _ = try await writer.upsert((0..<5).map { index in
+                Event(externalID: "w\(round)-\(index)", cityID: busy, category: "concert", startsAt: referenceNow, endsAt: referenceNow + Double(index + 1) * 3600)
+            })
+            let before = replica.changeRowsRead
+            try await replica.refresh()
+            rowsPerPoll.append(replica.changeRowsRead - before)
+            #expect(try await counts(replica, now: referenceNow) == (try await oracle.current(now: referenceNow, categories: [], countryCode: nil)))
+        }
+        #expect(rowsPerPoll == Array(repeating: 5, count: 30), "each poll reads the one write since the last")
+
+        try await open.commit()
+        let before = replica.changeRowsRead
+        try await replica.refresh()
+        #expect(replica.changeRowsRead - before == 1, "the held transaction's change, once it committed")
+        #expect(try await counts(replica, now: referenceNow) == [busy: 150, quiet: 1])
+        #expect(try await oracle.current(now: referenceNow, categories: [], countryCode: nil) == [busy: 150, quiet: 1])
+        for pool in pools { await pool.close() }
+    }
+
+    /// Pruning relies on marks in the database, not on what a replica remembers: a replica started
+    /// after the one that left a mark prunes with it, and leaves what was written since.
+    @Test func aReplicaStartedLaterPrunesWithTheMarksOthersLeft() async throws {
+        try await withTestPool(migrated: true) { pool in
+            let writer = PostgresCitiesStore(pool: pool)
+            let city = try await writer.create(draft("Pruned")).id
+            _ = try await writer.upsert((0..<3).map { Event(externalID: "old-\($0)", cityID: city, category: "concert", startsAt: Date(), endsAt: Date() + 3600) })
+            #expect(try await changeRows(pool) == 4)
+            func newestMark() async throws -> (takenAt: Date?, finishedBelow: UInt64) {
+                try await pool.withConnection { connection in
+                    let row = try connection.query("""
+                        SELECT max(taken_at), coalesce(max(finished_below::text::numeric), 0)::text FROM event_count_change_marks
+                        """).first!
+                    return (try row.decode(Date?.self, at: 0), UInt64(try row.decode(String.self, at: 1))!)
+                }
+            }
+
+            // The first replica only marks (its retention is long). Transactions of other tests on
+            // the shared cluster hold the snapshots' xmin back for a while.
+            var marking = LiveCitiesStore.Configuration()
+            marking.pruneInterval = 0
+            let first = LiveCitiesStore(pool: pool, configuration: marking)
+            let oldest = try await pool.withConnection { try UInt64($0.query("SELECT max(xid)::text FROM event_count_changes").first!.decode(String.self, at: 0))! }
+            var prunedByFirst = 0
+            #expect(try await eventually {
+                prunedByFirst += try await first.pruneChanges()
+                return try await newestMark().finishedBelow > oldest
+            })
+            #expect(prunedByFirst == 0)
+            _ = try await writer.upsert([Event(externalID: "new", cityID: city, category: "concert", startsAt: Date(), endsAt: Date() + 3600)])
+
+            var pruning = LiveCitiesStore.Configuration()
+            pruning.changeRetention = 0.3
+            pruning.pruneInterval = 3600
+            let later = LiveCitiesStore(pool: pool, configuration: pruning)
+            let marked = try await newestMark().takenAt
+            var pruned = 0
+            #expect(try await eventually {
+                pruned += try await later.pruneChanges()
+                return pruned == 4
+            })
+            #expect(try await changeRows(pool) == 1, "the write after the mark stays")
+            #expect(try await newestMark().takenAt == marked, "the later replica took no mark of its own within its prune interval")
+        }
+    }
+
+    /// Retention counts from when a transaction finished, not from when it wrote: a writer open
+    /// longer than the retention keeps its changes until every replica has read them, even when a
+    /// prune runs between its commit and a replica's next poll.
+    @Test func aWriterOpenLongerThanTheRetentionIsNotMissed() async throws {
+        let configuration = try await TestCluster.freshDatabase(migrated: true)
+        let pools = (0..<2).map { _ in PostgresPool(configuration: PostgresPoolConfiguration(connection: configuration, maxConnections: 3)) }
+        var settings = LiveCitiesStore.Configuration()
+        settings.changeRetention = 0.3
+        settings.pruneInterval = 0
+        // The reader's clock stands still, so it never finds itself too stale to read the log.
+        let reader = LiveCitiesStore(pool: pools[0], configuration: settings, clock: { referenceNow })
+        let pruner = LiveCitiesStore(pool: pools[1], configuration: settings)
+        let writer = PostgresCitiesStore(pool: pools[1])
+        let city = try await writer.create(draft("Long writer")).id
+        _ = try await writer.upsert([Event(externalID: "before", cityID: city, category: "concert", startsAt: referenceNow, endsAt: referenceNow + 3600)])
+        try await reader.refresh()
+
+        let open = try await OpenTransaction.begin(on: pools[1]) { connection in
+            try connection.query("""
+                INSERT INTO events (external_id, city_id, category, starts_at, ends_at) VALUES ('held', $1, 'concert', $2, $3)
+                """, [city, referenceNow, referenceNow + 7200])
+        }
+        // Marks are taken while it is open; the changes from before it expire and are pruned.
+        #expect(try await eventually {
+            _ = try await pruner.pruneChanges()
+            try await reader.refresh()
+            return try await changeRows(pools[1]) == 0
+        })
+
+        try await open.commit()
+        _ = try await pruner.pruneChanges()
+        #expect(try await changeRows(pools[1]) == 1, "written longer ago than the retention, but finished just now")
+        try await reader.refresh()
+        #expect(try await counts(reader, now: referenceNow) == [city: 2])
+        for pool in pools { await pool.close() }
+    }
+}

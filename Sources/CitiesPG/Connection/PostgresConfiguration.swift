@@ -7,7 +7,7 @@ import Foundation
 /// URLs and `host=… dbname=…` conninfo strings work, TLS settings (`sslmode`, `sslcert`, `sslkey`,
 /// `sslrootcert`) included. Anything the string leaves out comes from the standard `PG*` environment
 /// variables, as with `psql`.
-public struct PostgresConfiguration: Sendable, Hashable {
+public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
     public var connectionString: String
     /// Reported to the server as `application_name` unless the connection string sets one.
     public var applicationName: String
@@ -56,11 +56,16 @@ public struct PostgresConfiguration: Sendable, Hashable {
         return "\(part("user", "(default user)"))@\(part("host", "(default host)")):\(part("port", "5432"))/\(part("dbname", "(default database)"))"
     }
 
+    /// Never the connection string, which may hold a password: interpolating a configuration into a
+    /// log line or an error is safe.
+    public var description: String { "PostgresConfiguration(\(redactedDescription))" }
+    public var debugDescription: String { description }
+
     /// The parameters libpq will use: the connection string merged with `PG*` variables and defaults.
     func parsedOptions() throws -> [String: String?] {
         var errorMessage: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(connectionString, &errorMessage) else {
-            let message = errorMessage.map { String(cString: $0).trimmingTrailingWhitespace() } ?? "invalid connection string"
+            let message = errorMessage.map { Self.withoutQuotedValues(String(cString: $0).trimmingTrailingWhitespace()) } ?? "invalid connection string"
             if let errorMessage { PQfreemem(errorMessage) }
             throw PostgresError.connectionFailed(message: message, target: "(unparsable connection string)")
         }
@@ -77,6 +82,32 @@ public struct PostgresConfiguration: Sendable, Hashable {
         }
         return result
     }
+
+    /// libpq's message about a malformed connection string, with what it quotes from the string
+    /// replaced by `"…"` unless it is a connection keyword or a separator: it may quote the whole
+    /// URL, password included, or a percent-encoded password alone.
+    static func withoutQuotedValues(_ message: String) -> String {
+        let parts = message.split(separator: "\"", omittingEmptySubsequences: false)
+        // Odd-numbered parts lie between quotes; an unterminated quote leaves an even count.
+        return parts.enumerated().map { index, part in
+            let quoted = index % 2 == 1
+            let safe = index < parts.count - 1 && (keywords.contains(String(part)) || ["=", ":", "/", "]"].contains(part))
+            return quoted && !safe ? "…" : String(part)
+        }.joined(separator: "\"")
+    }
+
+    /// libpq's connection keywords (`host`, `port`, `sslmode`, …).
+    private static let keywords: Set<String> = {
+        guard let defaults = PQconndefaults() else { return [] }
+        defer { PQconninfoFree(defaults) }
+        var keywords: Set<String> = []
+        var entry = defaults
+        while let keyword = entry.pointee.keyword {
+            keywords.insert(String(cString: keyword))
+            entry += 1
+        }
+        return keywords
+    }()
 }
 
 extension String {

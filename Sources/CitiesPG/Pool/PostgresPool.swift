@@ -16,6 +16,8 @@ public final class PostgresPool: Sendable {
     private let threads: NIOThreadPool
     private let state = Mutex(State())
     private let logger: Logger
+    /// A hung database times out every waiting caller: one line per 10 s, with the count.
+    private let exhaustedWarnings = LogThrottle(interval: .seconds(10))
 
     /// What a caller gets from ``acquire()``: an open connection, or the right to open a new one.
     private enum Lease: Sendable {
@@ -180,7 +182,7 @@ public final class PostgresPool: Sendable {
         waiter.timeout?.cancel()
         waiter.continuation.resume(throwing: error)
         if case PostgresError.poolTimeout = error {
-            logger.warning("database pool exhausted", metadata: ["max_connections": "\(configuration.maxConnections)"])
+            exhaustedWarnings.log(.warning, "database pool exhausted", metadata: ["max_connections": "\(configuration.maxConnections)"], to: logger)
         }
     }
 

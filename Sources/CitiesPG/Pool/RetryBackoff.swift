@@ -1,25 +1,31 @@
-/// Pauses between retries that grow exponentially and are spread at random ("full jitter"), so
-/// clients that failed together do not retry together.
+/// Waits between attempts that keep failing: `initial`, doubling up to `maximum`, each with jitter
+/// (a random point in the upper half), so replicas retrying the same database spread out.
 public struct RetryBackoff: Sendable {
     public let initial: Duration
     public let maximum: Duration
-    private var ceiling: Duration
+    /// The longest wait for the next failure; nil until one failed.
+    private var ceiling: Duration?
 
     public init(initial: Duration, maximum: Duration) {
-        precondition(initial > .zero && maximum >= initial, "the pauses need 0 < initial ≤ maximum")
+        precondition(initial > .zero && maximum >= initial, "backoff needs 0 < initial <= maximum")
         self.initial = initial
         self.maximum = maximum
-        self.ceiling = initial
     }
 
-    /// The next pause: uniform in [0, ceiling], the ceiling doubling up to `maximum`.
+    /// The wait before the next attempt after one more failure.
     public mutating func next() -> Duration {
-        defer { ceiling = min(ceiling * 2, maximum) }
-        return ceiling * Double.random(in: 0...1)
+        var generator = SystemRandomNumberGenerator()
+        return next(using: &generator)
     }
 
-    /// Back to the shortest pauses, after a success.
+    public mutating func next(using generator: inout some RandomNumberGenerator) -> Duration {
+        let ceiling = self.ceiling.map { min($0 * 2, maximum) } ?? initial
+        self.ceiling = ceiling
+        return ceiling / 2 + ceiling / 2 * Double.random(in: 0...1, using: &generator)
+    }
+
+    /// After a success: the next failure waits about `initial` again.
     public mutating func reset() {
-        ceiling = initial
+        ceiling = nil
     }
 }

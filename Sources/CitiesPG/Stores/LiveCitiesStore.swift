@@ -15,16 +15,24 @@ import Synchronization
 /// event ending before its horizon, read ahead with an index range scan on `ends_at`.
 ///
 /// Writes go to ``PostgresCitiesStore`` and refresh before returning, so a client reads its own
-/// writes. Windows and histograms are answered by ``PostgresCitiesStore`` from the day counts.
+/// writes; concurrent writers share refreshes (``RefreshCoalescer``). Any replica prunes the change
+/// log (``pruneChanges()``). Windows and histograms are answered by ``PostgresCitiesStore`` from the day counts.
 /// Run it as a `Service` (after the pool) to keep polling.
 public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
     public struct Configuration: Sendable {
         /// How often changes from other writers are looked for: the bound on their staleness.
         public var pollInterval: Duration = .milliseconds(20)
+        /// The longest wait between attempts while refreshes fail (the database is down); the wait
+        /// doubles from `pollInterval` up to this.
+        public var maxRetryDelay: Duration = .seconds(2)
         /// How far ahead the events ending soon are known.
         public var lookahead: TimeInterval = 3600
-        /// Changes are kept this long; a replica that could not poll for half of it reloads.
+        /// Changes are kept this long after their transaction finished; a replica that could not
+        /// poll for half of it reloads.
         public var changeRetention: TimeInterval = 600
+        /// How often a polling replica prunes expired changes, at most `pruneBatch` rows at a time.
+        public var pruneInterval: TimeInterval = 60
+        public var pruneBatch = 10_000
 
         public init() {}
     }
@@ -32,20 +40,22 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
     public let database: PostgresCitiesStore
     public let configuration: Configuration
     private let state = Mutex<CityCountsState?>(nil)
-    /// Held for a whole refresh, on a pool thread: refreshes never overlap.
-    private let feed = Mutex(FeedPosition())
+    /// Only refreshes change it, and they never overlap (``RefreshCoalescer``); read at the start of
+    /// one and replaced at its end.
+    private let feed = Mutex<FeedPosition?>(nil)
+    private let refreshes = RefreshCoalescer()
     private let clock: @Sendable () -> Date
     private let logger: Logger
+    /// While the database is down, each failed attempt would say so.
+    private let warnings = LogThrottle(interval: .seconds(10))
+    private let changeRows = Atomic<Int>(0)
 
-    /// Where the change log has been read up to.
-    private struct FeedPosition {
-        /// Every transaction below this id has been applied (or predates the load).
-        var xmin: UInt64 = 0
-        /// Transactions at or above `xmin` already applied.
-        var applied: Set<UInt64> = []
-        var lastRefresh: Date?
-        /// Snapshot minimums seen, oldest first, to prune changes every replica has read.
-        var observed: [(at: Date, xmin: UInt64)] = []
+    /// Where the change log has been read up to: the snapshot of the last refresh. Every
+    /// transaction it saw is applied; the others are those from `xmax` on and those in `inProgress`.
+    private struct FeedPosition: Sendable {
+        var xmax: UInt64
+        var inProgress: [UInt64]
+        var refreshedAt: Date
     }
 
     public init(pool: PostgresPool, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "citiesd.counts"),
@@ -56,26 +66,52 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
         self.clock = clock
     }
 
+    /// Change log rows read by refreshes so far (loads not included).
+    var changeRowsRead: Int { changeRows.load(ordering: .relaxed) }
+
     // MARK: Service
 
+    /// Polls every `pollInterval`; while refreshes fail, waits longer each time (with jitter, up
+    /// to `maxRetryDelay`), and prunes the change log every `pruneInterval`.
     public func run() async throws {
         await cancelWhenGracefulShutdown {
+            var retry = RetryBackoff(initial: self.configuration.pollInterval, maximum: self.configuration.maxRetryDelay)
+            var failures = 0
+            var nextPrune = self.clock()
             while !Task.isCancelled {
+                var delay = self.configuration.pollInterval
                 do {
                     try await self.refresh()
+                    if failures > 0 { self.logger.notice("event counts refreshed again", metadata: ["failed_attempts": "\(failures)"]) }
+                    failures = 0
+                    retry.reset()
+                    if self.clock() >= nextPrune { nextPrune = await self.pruneAndPlanNext() }
                 } catch {
-                    self.logger.warning("event counts refresh failed; retrying", metadata: ["error": "\(error)"])
+                    failures += 1
+                    delay = retry.next()
+                    self.warnings.log(.warning, "event counts refresh failed; retrying", metadata: [
+                        "error": "\(error)", "retry_in_ms": "\(delay.milliseconds)",
+                    ], to: self.logger)
                 }
-                try? await Task.sleep(for: self.configuration.pollInterval)
+                try? await Task.sleep(for: delay)
             }
         }
     }
 
     /// Reads the changes committed since the last refresh (the first call loads everything).
+    /// Concurrent callers share refreshes; each returns after one that started after it was called.
     public func refresh() async throws {
-        let now = PostgresTimestamp.rounded(clock())
-        try await database.pool.withConnection { connection in
-            try self.feed.withLock { position in try self.refresh(&position, on: connection, now: now) }
+        try await refreshes.refresh { try await self.refreshNow() }
+    }
+
+    /// Prunes once, and answers when to prune next: at once while full batches come back.
+    private func pruneAndPlanNext() async -> Date {
+        do {
+            let pruned = try await pruneChanges()
+            return pruned < configuration.pruneBatch ? clock() + configuration.pruneInterval : clock()
+        } catch {
+            warnings.log(.warning, "event count changes not pruned; trying again later", metadata: ["error": "\(error)"], to: logger)
+            return clock() + configuration.pruneInterval
         }
     }
 
@@ -171,25 +207,42 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
 
     private static let concurrencySlack: TimeInterval = 1
 
-    private func refresh(_ position: inout FeedPosition, on connection: PostgresConnection, now: Date) throws {
-        let stale = position.lastRefresh.map { now.timeIntervalSince($0) > configuration.changeRetention / 2 } ?? true
+    private func refreshNow() async throws {
+        let now = PostgresTimestamp.rounded(clock())
+        let start = feed.withLock { $0 }
         let horizon = state.withLock { $0?.horizon }
-        try connection.transaction("ISOLATION LEVEL REPEATABLE READ READ ONLY") {
-            let xmin = try Self.snapshotXmin(connection)
-            if stale || horizon == nil {
-                let loaded = try load(on: connection, now: now)
-                position.applied = try Set(connection.query("SELECT DISTINCT xid::text FROM event_count_changes WHERE xid >= $1::xid8", [String(xmin)])
-                    .rows.map { try Self.xid($0, at: 0) })
-                state.withLock { $0 = loaded }
-                logger.debug("event counts loaded", metadata: ["xmin": "\(xmin)"])
-            } else if let horizon {
-                try applyChanges(since: &position, on: connection, horizon: horizon, now: now, snapshotXmin: xmin)
+        let (position, change) = try await database.pool.withConnection { connection in
+            try connection.transaction("ISOLATION LEVEL REPEATABLE READ READ ONLY") {
+                try self.refresh(from: start, horizon: horizon, on: connection, now: now)
             }
-            position.xmin = xmin
-            position.applied = position.applied.filter { $0 >= xmin }
         }
-        position.lastRefresh = now
-        try pruneChanges(&position, on: connection, now: now)
+        // Applied with the new position, only once everything was read: a refresh that fails
+        // half-way changes nothing and the next one starts from the same position.
+        state.withLock { change(&$0) }
+        feed.withLock { $0 = position }
+    }
+
+    private typealias StateChange = @Sendable (inout CityCountsState?) -> Void
+
+    /// What this transaction's snapshot sees, as a change to the state. Changes are read by
+    /// transaction id: those of the transactions the last refresh's snapshot did not see and this
+    /// one does, so none is missed or applied twice whatever order transactions commit in, and a
+    /// transaction that stays open does not make every poll re-read what was written since it began.
+    private func refresh(from start: FeedPosition?, horizon: Date?, on connection: PostgresConnection, now: Date) throws -> (FeedPosition, StateChange) {
+        let snapshot = try connection.query("""
+            SELECT pg_snapshot_xmax(s)::text, array_to_string(ARRAY(SELECT pg_snapshot_xip(s)), ',')
+            FROM pg_current_snapshot() s
+            """).first!
+        let position = FeedPosition(
+            xmax: try Self.xid(try snapshot.decode(String.self, at: 0)),
+            inProgress: try snapshot.decode(String.self, at: 1).split(separator: ",").map { try Self.xid(String($0)) },
+            refreshedAt: now)
+        if let start, let horizon, now.timeIntervalSince(start.refreshedAt) <= configuration.changeRetention / 2 {
+            return (position, try changes(since: start, on: connection, horizon: horizon, now: now))
+        }
+        let loaded = try load(on: connection, now: now)
+        logger.debug("event counts loaded", metadata: ["xmax": "\(position.xmax)"])
+        return (position, { $0 = loaded })
     }
 
     private func load(on connection: PostgresConnection, now: Date) throws -> CityCountsState {
@@ -213,30 +266,29 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
                                watermark: now, horizon: horizon)
     }
 
-    private func applyChanges(since position: inout FeedPosition, on connection: PostgresConnection, horizon: Date, now: Date, snapshotXmin: UInt64) throws {
-        let rows = try connection.query(
-            "SELECT xid::text, city_id, category, ends_at, delta FROM event_count_changes WHERE xid >= $1::xid8", [String(position.xmin)]).rows
+    private func changes(since start: FeedPosition, on connection: PostgresConnection, horizon: Date, now: Date) throws -> StateChange {
+        let rows = try connection.query("""
+            SELECT city_id, category, ends_at, delta FROM event_count_changes
+            WHERE xid >= $1::xid8 OR xid = ANY ($2::xid8[])
+            """, [String(start.xmax), PostgresArrayLiteral(start.inProgress.map(String.init))]).rows
+        changeRows.add(rows.count, ordering: .relaxed)
         // Netted per event before applying: the rows of one refresh come in no useful order (a
         // transaction may remove an event version that a later transaction id added).
         var changes: [CityCountsState.CountedEvent: Int] = [:]
         var citiesChanged = false
         for row in rows {
-            let xid = try Self.xid(row, at: 0)
-            guard !position.applied.contains(xid) else { continue }
-            if let cityID = try row.decode(Int64?.self, at: 1) {
-                let event = CityCountsState.CountedEvent(cityID: cityID, category: try row.decode(String.self, at: 2), endsAt: try row.decode(Date.self, at: 3))
-                changes[event, default: 0] += try row.decode(Int.self, at: 4)
+            if let cityID = try row.decode(Int64?.self, at: 0) {
+                let event = CityCountsState.CountedEvent(cityID: cityID, category: try row.decode(String.self, at: 1), endsAt: try row.decode(Date.self, at: 2))
+                changes[event, default: 0] += try row.decode(Int.self, at: 3)
             } else {
                 citiesChanged = true
             }
         }
-        position.applied.formUnion(try rows.map { try Self.xid($0, at: 0) })
         let cities = citiesChanged ? try Self.cities(connection) : nil
         let newHorizon = now + configuration.lookahead
         let extending = newHorizon.timeIntervalSince(horizon) > configuration.lookahead / 2
         let ending = extending ? try Self.ending(connection, after: horizon, until: newHorizon) : []
-        guard !changes.isEmpty || cities != nil || extending else { return }
-        state.withLock { state in
+        return { [changes] state in
             guard state != nil else { return }
             for (event, delta) in changes where delta != 0 { state!.apply(event, delta: delta) }
             if let cities { state!.replaceCities(cities) }
@@ -244,23 +296,36 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
         }
     }
 
-    /// Deletes changes older than every replica can still need: those below a snapshot minimum seen
-    /// `changeRetention` ago (a replica that has not polled for half of that reloads instead).
-    private func pruneChanges(_ position: inout FeedPosition, on connection: PostgresConnection, now: Date) throws {
-        if position.observed.last.map({ now.timeIntervalSince($0.at) >= 60 }) ?? true {
-            position.observed.append((now, position.xmin))
+    /// Deletes up to `pruneBatch` changes that every replica has read, and answers how many. Any
+    /// replica may do it; what it relies on lives in the database, not in a replica's memory: now
+    /// and then a mark records the time and the `xmin` of a snapshot (every transaction below it
+    /// had finished). Changes below the `xmin` of a mark older than `changeRetention` belong to
+    /// transactions that finished before then, so every replica that polled since has read them,
+    /// and one that did not poll for half of that reloads instead. (A transaction that stays open
+    /// longer than the retention keeps its changes until it has been finished for that long.)
+    func pruneChanges() async throws -> Int {
+        let (retention, markInterval, batch) = (configuration.changeRetention, configuration.pruneInterval, configuration.pruneBatch)
+        return try await database.pool.withConnection { connection in
+            try connection.query("""
+                INSERT INTO event_count_change_marks (taken_at, finished_below)
+                SELECT clock_timestamp(), pg_snapshot_xmin(pg_current_snapshot())
+                WHERE NOT EXISTS (SELECT FROM event_count_change_marks WHERE taken_at > clock_timestamp() - $1::float8 * interval '1 second')
+                """, [markInterval])
+            return try connection.query("""
+                WITH expired AS (
+                    SELECT taken_at, finished_below FROM event_count_change_marks
+                    WHERE taken_at <= clock_timestamp() - $1::float8 * interval '1 second'
+                    ORDER BY taken_at DESC LIMIT 1
+                ), superseded AS (
+                    DELETE FROM event_count_change_marks WHERE taken_at < (SELECT taken_at FROM expired)
+                )
+                DELETE FROM event_count_changes WHERE ctid = ANY (ARRAY(
+                    SELECT ctid FROM event_count_changes WHERE xid < (SELECT finished_below FROM expired) LIMIT $2::int8))
+                """, [retention, batch]).affectedRows
         }
-        guard let expired = position.observed.lastIndex(where: { now.timeIntervalSince($0.at) >= configuration.changeRetention }) else { return }
-        try connection.query("DELETE FROM event_count_changes WHERE xid < $1::xid8", [String(position.observed[expired].xmin)])
-        position.observed.removeFirst(expired + 1)
     }
 
-    private static func snapshotXmin(_ connection: PostgresConnection) throws -> UInt64 {
-        try xid(try connection.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text").first!, at: 0)
-    }
-
-    private static func xid(_ row: PostgresRow, at column: Int) throws -> UInt64 {
-        let text = try row.decode(String.self, at: column)
+    private static func xid(_ text: String) throws -> UInt64 {
         guard let value = UInt64(text) else { throw PostgresError.unexpected("transaction id \(text) is not a number") }
         return value
     }

@@ -7,6 +7,9 @@ import Logging
 /// unavailability is a 503 with `Retry-After`; anything unexpected is a 500 whose body says nothing
 /// about SQL, paths or code (the log has the details).
 enum ErrorResponder {
+    /// During an outage every request fails alike: one line per 10 s says so, with the count.
+    static let unavailableWarnings = LogThrottle(interval: .seconds(10))
+
     static func response(for error: Error, logger: Logger) -> Response {
         switch error {
         case let error as APIError:
@@ -18,7 +21,7 @@ enum ErrorResponder {
         case BulkValidationErrors.items(let items):
             return JSONResponse.make(items, status: .badRequest)
         case let error as PostgresError where error.isUnavailable:
-            logger.warning("database unavailable", metadata: ["error": "\(error)"])
+            unavailableWarnings.log(.warning, "database unavailable", metadata: ["error": "\(error)"], to: logger)
             return response(for: APIError.unavailable, logger: logger)
         case let error as HTTPError where error.status == .notFound:
             return response(for: APIError.notFound, logger: logger)

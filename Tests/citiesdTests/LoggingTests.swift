@@ -1,0 +1,111 @@
+import CitiesCore
+import CitiesPG
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Synchronization
+import Testing
+
+@testable import citiesd
+
+/// What a `StreamLogHandler` writes, kept for the test to read.
+struct CapturedOutput: TextOutputStream, Sendable {
+    final class Text: Sendable {
+        let value = Mutex("")
+    }
+
+    let text = Text()
+    var lines: [Substring] { text.value.withLock { $0 }.split(separator: "\n") }
+
+    mutating func write(_ string: String) {
+        text.value.withLock { $0 += string }
+    }
+
+    /// A logger writing through the handler `serve` uses into this output.
+    func logger(level: Logger.Level = .trace, metadataProvider: Logger.MetadataProvider? = nil) -> Logger {
+        var logger = Logger(label: "test") { label in
+            OneLineLogHandler(StreamLogHandler(label: label, stream: self, metadataProvider: nil), metadataProvider: metadataProvider)
+        }
+        logger.logLevel = level
+        return logger
+    }
+}
+
+@Suite struct OneLineLogHandlerTests {
+    @Test func everyEventIsOneLineWhateverItsMessageAndMetadataHold() {
+        let output = CapturedOutput()
+        var logger = output.logger(metadataProvider: Logger.MetadataProvider { ["provided": "from\na provider"] })
+        logger[metadataKey: "request_id"] = "abc\r\ndef"
+        let libpqMessage = "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally\n"
+        logger.warning("database unavailable: \(libpqMessage)", metadata: [
+            "error": "\(libpqMessage)",
+            "nested": .dictionary(["list": .array(["one\ntwo", .stringConvertible(3)])]),
+        ])
+        logger.info("second event")
+
+        #expect(output.lines.count == 2)
+        let line = String(output.lines[0])
+        #expect(line.contains(#"database unavailable: server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally\n"#))
+        #expect(line.contains(#"error=server closed the connection unexpectedly\n\tThis"#))
+        #expect(line.contains(#"nested=["list": ["one\ntwo", "3"]]"#))
+        #expect(line.contains(#"request_id=abc\r\ndef"#))
+        #expect(line.contains(#"provided=from\na provider"#))
+        #expect(output.lines[1].hasSuffix("second event"))
+    }
+
+    @Test func controlCharactersAndBackslashesAreEscapedReadably() {
+        #expect(OneLineLogHandler.escaped("plain text, ünïcödé 🏙️") == "plain text, ünïcödé 🏙️")
+        #expect(OneLineLogHandler.escaped("a\nb\rc\td") == #"a\nb\rc\td"#)
+        #expect(OneLineLogHandler.escaped(#"C:\path\n"#) == #"C:\\path\\n"#, "a literal backslash-n stays distinguishable from a newline")
+        #expect(OneLineLogHandler.escaped("bell\u{7} esc\u{1B} del\u{7F} nel\u{85} ls\u{2028} ps\u{2029}")
+                == #"bell\u{7} esc\u{1b} del\u{7f} nel\u{85} ls\u{2028} ps\u{2029}"#)
+    }
+}
+
+@Suite struct RequestLogRedactionTests {
+    @Test func credentialsInTheQueryNeverReachTheLog() async throws {
+        let output = CapturedOutput()
+        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: PostgresConfiguration("host=127.0.0.1 port=1 connect_timeout=1")))
+        let app = try buildApplication(
+            api: try APIConfiguration(prefix: "/ws/cities"), dependencies: APIDependencies(pool: pool, metadata: ServiceMetadata()), logger: output.logger())
+        try await app.test(.router) { client in
+            let query = "token=s3cr3t-1&page=2&api_key=s3cr3t-2&Access-Token=s3cr3t%203&password=s3cr3t-4&client_secret=s3cr3t-5&search=d%C3%BCsseldorf&flag"
+            let response = try await client.execute(uri: "/ws/cities/health/?\(query)", method: .get)
+            #expect(response.status == .ok)
+        }
+        await pool.close()
+        let requests = output.lines.filter { $0.contains("Request") }
+        #expect(requests.count == 1)
+        #expect(requests.first?.contains(
+            "hb.request.path=/ws/cities/health/?token=***&page=2&api_key=***&Access-Token=***&password=***&client_secret=***&search=d%C3%BCsseldorf&flag") == true)
+        #expect(!output.lines.contains { $0.contains("s3cr3t") })
+    }
+
+    @Test func namesAreComparedDecodedAndAPathWithoutQueryIsKept() throws {
+        typealias Middleware = RedactingLogRequestsMiddleware<CitiesRequestContext>
+        #expect(Middleware.redacted(path: "/ws/cities/12/", query: nil) == "/ws/cities/12/")
+        #expect(Middleware.redacted(path: "/ws/cities/", query: "") == "/ws/cities/")
+        #expect(Middleware.redacted(path: "/ws/cities/", query: "to%6Ben=x&Pass+Word=y&key") == "/ws/cities/?to%6Ben=***&Pass+Word=***&key")
+    }
+}
+
+@Suite struct UnavailableWarningTests {
+    /// During an outage every request answers 503, but the warning is not repeated per request.
+    @Test func the503WarningIsLoggedOncePerIntervalNotPerRequest() async throws {
+        let output = CapturedOutput()
+        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: PostgresConfiguration("host=127.0.0.1 port=1 connect_timeout=1")))
+        let app = try buildApplication(
+            api: try APIConfiguration(prefix: "/ws/cities"), dependencies: APIDependencies(pool: pool, metadata: ServiceMetadata()), logger: output.logger())
+        try await app.test(.router) { client in
+            for _ in 0..<20 {
+                let response = try await client.execute(uri: "/ws/cities/", method: .get)
+                #expect(response.status == .serviceUnavailable)
+            }
+        }
+        await pool.close()
+        let warnings = output.lines.filter { $0.contains("database unavailable") }
+        // The throttle is process-wide: another test's outage may have logged this interval's line.
+        #expect(warnings.count <= 1)
+        #expect(warnings.allSatisfy { $0.contains("warning") && $0.contains("Connection refused") })
+    }
+}
