@@ -120,7 +120,7 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
     }
 
     public func delete(id: Int64) async throws -> Bool {
-        try await pool.withConnection { try $0.query("DELETE FROM cities WHERE id = $1", [id]).affectedRows == 1 }
+        try await write { try $0.query("DELETE FROM cities WHERE id = $1", [id]).affectedRows == 1 ? true : nil } ?? false
     }
 
     // MARK: EventStore
@@ -134,7 +134,9 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
             [String(index), event.externalID, String(event.cityID), event.category,
              PostgresTimestamp.isoString(event.startsAt), PostgresTimestamp.isoString(event.endsAt), event.status.rawValue]
         }
+        let pending = PendingAnswer.current
         let outcome: Result<UpsertSummary, BulkValidationErrors> = try await pool.withTransaction { connection in
+            try pending?.claim(on: connection)
             try connection.execute(script: """
                 CREATE TEMP TABLE IF NOT EXISTS event_staging (
                     ord int NOT NULL, external_id text NOT NULL, city_id bigint NOT NULL, category text NOT NULL,
@@ -170,13 +172,15 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
                 """).first!
             let created = try counts.decode(Int.self, at: 0)
             let updated = try counts.decode(Int.self, at: 1)
-            return .success(UpsertSummary(created: created, updated: updated, unchanged: events.count - created - updated))
+            let summary = UpsertSummary(created: created, updated: updated, unchanged: events.count - created - updated)
+            try pending?.save(answerTo: summary, on: connection)
+            return .success(summary)
         }
         return try outcome.get()
     }
 
     public func delete(externalID: String) async throws -> Bool {
-        try await pool.withConnection { try $0.query("DELETE FROM events WHERE external_id = $1", [externalID]).affectedRows == 1 }
+        try await write { try $0.query("DELETE FROM events WHERE external_id = $1", [externalID]).affectedRows == 1 ? true : nil } ?? false
     }
 
     // MARK: EventCountQuery
@@ -240,9 +244,22 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
 
     private func writeCity(_ sql: String, _ parameters: [(any PostgresEncodable)?]) async throws -> City? {
         do {
-            return try await pool.withConnection { connection in try connection.query(sql, parameters).first.map(Self.city(from:)) }
+            return try await write { connection in try connection.query(sql, parameters).first.map(Self.city(from:)) }
         } catch let error as PostgresError where error.serverError?.constraint == "cities_slug_key" {
             throw ValidationErrors(["slug": [CityMessages.duplicateSlug]])
+        }
+    }
+
+    /// Runs a write in a transaction. With a ``PendingAnswer`` (a request with an idempotency key)
+    /// the transaction claims the key first and, when the write returns a result (nil: nothing to
+    /// write), saves the answer to it before committing.
+    private func write<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> Result?) async throws -> Result? {
+        let pending = PendingAnswer.current
+        return try await pool.withTransaction { connection in
+            try pending?.claim(on: connection)
+            let result = try body(connection)
+            if let result { try pending?.save(answerTo: result, on: connection) }
+            return result
         }
     }
 
