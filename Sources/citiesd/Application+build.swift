@@ -9,6 +9,9 @@ struct APIDependencies: Sendable {
     var pool: PostgresPool
     var repository: any CitiesRepository
     var tokens: any TokenStore
+    var idempotency: any IdempotencyStore
+    /// How long answers stay kept under their `Idempotency-Key`.
+    var idempotencyKeyLifetime: Duration = .seconds(86_400)
     var metadata: ServiceMetadata
     var bodyLimit = 16 << 20
     var trustedProxies = TrustedProxies.loopback
@@ -22,8 +25,10 @@ struct APIDependencies: Sendable {
         self.pool = pool
         let live = LiveCitiesStore(pool: pool, configuration: counts, logger: logger)
         self.repository = live
-        self.services = [pool, live]
+        let idempotency = PostgresIdempotencyStore(pool: pool, logger: logger)
+        self.services = [pool, live, idempotency]
         self.tokens = PostgresTokenStore(pool: pool)
+        self.idempotency = idempotency
         self.metadata = metadata
         self.bodyLimit = bodyLimit
     }
@@ -38,7 +43,9 @@ func buildApplication(
     logger: Logger
 ) throws -> some ApplicationProtocol {
     let environment = APIEnvironment(
-        authenticator: TokenAuthenticator(store: dependencies.tokens), metadata: dependencies.metadata, bodyLimit: dependencies.bodyLimit)
+        authenticator: TokenAuthenticator(store: dependencies.tokens),
+        idempotency: IdempotentRequests(store: dependencies.idempotency, lifetime: dependencies.idempotencyKeyLifetime, bodyLimit: dependencies.bodyLimit),
+        metadata: dependencies.metadata, bodyLimit: dependencies.bodyLimit)
     let schema = OpenAPIDocument.make(prefix: api.prefix, metadata: dependencies.metadata)
     let routes = HealthController(
         pool: dependencies.pool, counts: dependencies.repository as? any VersionedReads, runner: MigrationRunner(migrations: try Migration.bundled(), logger: logger), metadata: dependencies.metadata

@@ -36,6 +36,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds between reads of other writers' changes: the staleness bound of the counts. Env: CITIESD_COUNTS_POLL_MS. Default: 20.")
     var countsPollMs: Int?
 
+    @Option(help: "Seconds an answer stays kept under its Idempotency-Key: retries within it get the same answer. Env: CITIESD_IDEMPOTENCY_KEY_LIFETIME. Default: 86400.")
+    var idempotencyKeyLifetime: Int?
+
     @Flag(help: "Run on a private PostgreSQL cluster under --embedded-dir, created, migrated and loaded with sample data on first use; ignores DATABASE_URL.")
     var embedded = false
 
@@ -70,6 +73,9 @@ struct ServeCommand: AsyncParsableCommand {
             pool: pool, metadata: ServiceMetadata(environment: environment.variables), bodyLimit: bodyLimit, counts: counts, logger: logger)
         dependencies.representationCacheEntries = try environment.resolve(responseCacheEntries, "CITIESD_RESPONSE_CACHE_ENTRIES", default: 1024)
         guard dependencies.representationCacheEntries >= 0 else { throw ValidationError("the response cache size cannot be negative") }
+        let keyLifetime = try environment.resolve(idempotencyKeyLifetime, "CITIESD_IDEMPOTENCY_KEY_LIFETIME", default: 86_400)
+        guard (1...2_592_000).contains(keyLifetime) else { throw ValidationError("the idempotency key lifetime must be 1…2592000 seconds, got \(keyLifetime)") }
+        dependencies.idempotencyKeyLifetime = .seconds(keyLifetime)
         do {
             dependencies.trustedProxies = try TrustedProxies(try environment.resolve(trustedProxies, "CITIESD_TRUSTED_PROXIES", default: "127.0.0.0/8,::1"))
         } catch let error as TrustedProxiesError {

@@ -31,6 +31,7 @@ struct APITestContext: Sendable {
 
 func withAPI(
     metadata: ServiceMetadata = ServiceMetadata(), bodyLimit: Int = 1 << 20, database: PostgresConfiguration? = nil,
+    configure: (inout APIDependencies) -> Void = { _ in },
     _ body: @escaping @Sendable (APITestContext) async throws -> Void
 ) async throws {
     let connection: PostgresConfiguration
@@ -38,9 +39,9 @@ func withAPI(
     let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: connection, maxConnections: 4, acquireTimeout: .seconds(2)))
     let key = TokenAuthenticator.newKey()
     if database == nil { _ = try await PostgresTokenStore(pool: pool).create(name: "tests", keyHash: TokenAuthenticator.hash(key)) }
-    let app = try buildApplication(
-        api: try APIConfiguration(prefix: "/ws/cities"),
-        dependencies: APIDependencies(pool: pool, metadata: metadata, bodyLimit: bodyLimit), logger: Logger(label: "test"))
+    var dependencies = APIDependencies(pool: pool, metadata: metadata, bodyLimit: bodyLimit)
+    configure(&dependencies)
+    let app = try buildApplication(api: try APIConfiguration(prefix: "/ws/cities"), dependencies: dependencies, logger: Logger(label: "test"))
     try await app.test(.router) { client in try await body(APITestContext(client: client, token: key, pool: pool)) }
 }
 

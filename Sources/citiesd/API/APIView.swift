@@ -1,17 +1,19 @@
 import CitiesCore
 import Hummingbird
 
-/// What every view needs: authentication, build identity for `OPTIONS`, the body limit.
+/// What every view needs: authentication, idempotency keys, build identity for `OPTIONS`, the body limit.
 struct APIEnvironment: Sendable {
     let authenticator: TokenAuthenticator
+    let idempotency: IdempotentRequests
     let metadata: ServiceMetadata
     let bodyLimit: Int
 }
 
 /// A DRF-style view: one path, the methods it answers, and DRF's `APIView.dispatch` order around
 /// them — content negotiation (406), authentication (401, before the method and the body, as DRF
-/// checks permissions), method check (405), then the handler. Every answer, errors included,
-/// carries `Allow` and `Vary: Accept`.
+/// checks permissions), method check (405), the `Idempotency-Key` of an authenticated request
+/// (``IdempotentRequests``), then the handler. Every answer, errors included, carries `Allow` and
+/// `Vary: Accept`.
 struct APIView: Sendable {
     typealias Handler = @Sendable (inout Request, CitiesRequestContext) async throws -> Response
 
@@ -43,8 +45,8 @@ struct APIView: Sendable {
         var response: Response
         do {
             try ContentNegotiation.check(request)
-            try await environment.authenticator.authenticate(request, requireToken: !Self.safeMethods.contains(request.method))
-            response = try await handle(&request, context: context, environment: environment)
+            let token = try await environment.authenticator.authenticate(request, requireToken: !Self.safeMethods.contains(request.method))
+            response = try await handle(&request, context: context, environment: environment, token: token)
         } catch {
             response = ErrorResponder.response(for: error, logger: context.logger)
         }
@@ -54,11 +56,12 @@ struct APIView: Sendable {
         return response
     }
 
-    private func handle(_ request: inout Request, context: CitiesRequestContext, environment: APIEnvironment) async throws -> Response {
+    private func handle(_ request: inout Request, context: CitiesRequestContext, environment: APIEnvironment, token: [UInt8]?) async throws -> Response {
         let method = request.method == .head ? HTTPRequest.Method.get : request.method
         if method == .options { return JSONResponse.make(options(environment.metadata), status: .ok) }
         guard let handler = handlers[method] else { throw APIError.methodNotAllowed(request.method) }
-        return try await handler(&request, context)
+        guard let token else { return try await handler(&request, context) }
+        return try await environment.idempotency.respond(to: &request, context: context, owner: token, handler: handler)
     }
 
     /// DRF SimpleMetadata, plus the service's build identity.

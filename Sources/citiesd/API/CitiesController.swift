@@ -38,9 +38,9 @@ struct CitiesController: Sendable {
     var detailView: APIView {
         APIView(name: "City Instance", description: "One city with its event count; update or delete it.")
             .on(.get) { request, context in try await cachedGET(request, context, recognising: []) { try await detail(try cityID(context), now: $1) } }
-            .on(.put, fields: CitySerializer.fields) { request, context in try await update(&request, id: try cityID(context), partial: false) }
-            .on(.patch) { request, context in try await update(&request, id: try cityID(context), partial: true) }
-            .on(.delete) { _, context in try await delete(try cityID(context)) }
+            .on(.put, fields: CitySerializer.fields) { request, context in try await update(&request, context, id: try cityID(context), partial: false) }
+            .on(.patch) { request, context in try await update(&request, context, id: try cityID(context), partial: true) }
+            .on(.delete) { _, context in try await delete(try cityID(context), context) }
     }
 
     var eventCountsView: APIView {
@@ -59,15 +59,17 @@ struct CitiesController: Sendable {
 
     var eventsView: APIView {
         APIView(name: "Event Bulk Upsert", description: "Create or update up to 10,000 events at once, all or none.")
-            .on(.put, fields: EventSerializer.fields) { request, _ in try await upsertEvents(&request) }
+            .on(.put, fields: EventSerializer.fields) { request, context in try await upsertEvents(&request, context) }
     }
 
     var eventView: APIView {
         APIView(name: "Event Instance", description: "Remove one event by its events-service id.")
             .on(.delete) { _, context in
                 let externalID = context.parameters.get("external_id") ?? ""
-                guard try await repository.delete(externalID: externalID) else { throw APIError.notFound }
-                return Response(status: .noContent)
+                return try await answer(context, {
+                    guard try await repository.delete(externalID: externalID) else { throw APIError.notFound }
+                    return true
+                }) { _ in StoredResponse(status: HTTPResponse.Status.noContent.code) }
             }
     }
 
@@ -107,9 +109,11 @@ struct CitiesController: Sendable {
 
     private func create(_ request: inout Request, _ context: CitiesRequestContext) async throws -> Response {
         let data = try await RequestBody.json(&request, limit: bodyLimit)
-        let city = try await repository.create(try serializer.validate(data))
-        let location = AbsoluteURL.path(context, request.uri.path + "\(city.id)/")
-        return JSONResponse.make(serializer.representation(of: city, eventCount: 0), status: .created, headers: [.location: location])
+        let draft = try serializer.validate(data)
+        let collection = AbsoluteURL.path(context, request.uri.path)
+        return try await answer(context, { try await repository.create(draft) }) { [serializer] city in
+            .json(serializer.representation(of: city, eventCount: 0), status: .created, location: collection + "\(city.id)/")
+        }
     }
 
     private func detail(_ id: Int64, now: Date) async throws -> Representation {
@@ -117,17 +121,21 @@ struct CitiesController: Sendable {
         return Representation(json: serializer.representation(of: found.city, eventCount: found.eventCount))
     }
 
-    private func update(_ request: inout Request, id: Int64, partial: Bool) async throws -> Response {
+    private func update(_ request: inout Request, _ context: CitiesRequestContext, id: Int64, partial: Bool) async throws -> Response {
         guard let existing = try await repository.city(id: id, now: Date()) else { throw APIError.notFound }
         let data = try await RequestBody.json(&request, limit: bodyLimit)
         let draft = try serializer.validate(data, instance: existing.city.draft, partial: partial)
-        guard let updated = try await repository.update(id: id, with: draft) else { throw APIError.notFound }
-        return JSONResponse.make(serializer.representation(of: updated, eventCount: existing.eventCount), status: .ok)
+        return try await answer(context, {
+            guard let updated = try await repository.update(id: id, with: draft) else { throw APIError.notFound }
+            return updated
+        }) { [serializer] updated in .json(serializer.representation(of: updated, eventCount: existing.eventCount), status: .ok) }
     }
 
-    private func delete(_ id: Int64) async throws -> Response {
-        guard try await repository.delete(id: id) else { throw APIError.notFound }
-        return Response(status: .noContent)
+    private func delete(_ id: Int64, _ context: CitiesRequestContext) async throws -> Response {
+        try await answer(context, {
+            guard try await repository.delete(id: id) else { throw APIError.notFound }
+            return true
+        }) { _ in StoredResponse(status: HTTPResponse.Status.noContent.code) }
     }
 
     private func eventCounts(_ query: CanonicalQuery, now: Date) async throws -> Representation {
@@ -165,10 +173,21 @@ struct CitiesController: Sendable {
         return Representation(json: body)
     }
 
-    private func upsertEvents(_ request: inout Request) async throws -> Response {
+    private func upsertEvents(_ request: inout Request, _ context: CitiesRequestContext) async throws -> Response {
         let data = try await RequestBody.json(&request, limit: bodyLimit)
         let events = try eventSerializer.validateList(data, maximumCount: Self.maximumEventsPerRequest)
-        return JSONResponse.make(try await repository.upsert(events), status: .ok)
+        return try await answer(context, { try await repository.upsert(events) }) { .json($0, status: .ok) }
+    }
+
+    /// Answers a write with `render` of its result. Under an idempotency key the repository saves
+    /// that answer in the write's own transaction (``PendingAnswer``), so a retry finds it exactly
+    /// when the write committed. `render` gets what the repository method returned (`true` for a
+    /// delete).
+    private func answer<Result: Sendable>(
+        _ context: CitiesRequestContext, _ write: () async throws -> Result, render: @escaping @Sendable (Result) -> StoredResponse
+    ) async throws -> Response {
+        guard let key = context.idempotencyKey else { return Response(render(try await write())) }
+        return Response(render(try await PendingAnswer.$current.withValue(PendingAnswer(key: key, render: render), operation: write)))
     }
 
     private func cityID(_ context: CitiesRequestContext) throws -> Int64 {

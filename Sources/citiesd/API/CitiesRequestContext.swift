@@ -1,3 +1,4 @@
+import CitiesCore
 import Hummingbird
 import NIOCore
 
@@ -10,6 +11,9 @@ struct CitiesRequestContext: RequestContext, RemoteAddressRequestContext {
     /// `scheme://host[:port][prefix]` as the client sees this service; links start with it.
     var publicBaseURL = "http://localhost"
     var requestID = ""
+    /// The request's `Idempotency-Key`, once ``IdempotentRequests`` has read it: write handlers
+    /// hand their answer to the repository under it.
+    var idempotencyKey: IdempotencyKey?
 
     init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -106,12 +106,19 @@ enum OpenAPIDocument {
                                         description: "Entity tags of a kept copy: 304 without a body when one still matches."))
             responses["304"] = .object(["description": .string("Not modified: the kept copy is current."), "headers": .object(headers)])
         }
+        var statuses = Set(errors).union([406, 503])
+        if write {
+            statuses.formUnion([400, 401, 405, 409, 422])
+            documentedParameters.append(idempotencyKey)
+            headers["Idempotent-Replayed"] = .object([
+                "description": "`true` on the answer kept under the request's Idempotency-Key (any status).",
+                "schema": .object(["type": "string", "enum": ["true"]]),
+            ])
+        }
         var success: [String: JSONValue] = ["description": .string(okStatus == 204 ? "Deleted." : "OK.")]
         if let ok { success["content"] = .object(["application/json": .object(["schema": ok])]) }
         if !headers.isEmpty { success["headers"] = .object(headers) }
         responses[String(okStatus)] = .object(success)
-        var statuses = Set(errors).union([406, 503])
-        if write { statuses.formUnion([401, 405]) }
         if !parameters.isEmpty || body != nil { statuses.insert(400) }
         for status in statuses.sorted() {
             let schema = status == 400 && (body != nil || !parameters.isEmpty) ? ref("BadRequest") : ref("Error")
@@ -133,12 +140,24 @@ enum OpenAPIDocument {
         case 404: return "Not found, or invalid page."
         case 405: return "Method not allowed."
         case 406: return "Accept header not satisfiable (JSON only)."
+        case 409: return "A request with the same Idempotency-Key is still being processed; retry shortly."
         case 413: return "Body larger than the configured limit."
         case 415: return "Body is not application/json."
+        case 422: return "The Idempotency-Key was already used with a different request (method, path or body)."
         case 503: return "Database unavailable; retry after the Retry-After seconds."
         default: return "Error."
         }
     }
+
+    /// Optional on every write (IETF httpapi draft "The Idempotency-Key HTTP Header Field").
+    private static let idempotencyKey = parameter(
+        "Idempotency-Key", in: "header",
+        schema: ["type": "string", "pattern": #"^"[ !#-\[\]-~]{1,255}"$"#],
+        description: """
+            A quoted string (RFC 8941) of 1 to 255 printable ASCII characters, e.g. a UUID. The first answer to a key is kept for \
+            the token that sent it (24 hours by default); a retry with the same key, method, path and body gets that answer again \
+            with `Idempotent-Replayed: true`, and no second write. 5xx answers are not kept unless the write had committed.
+            """)
 
     private static func parameter(_ name: String, in location: String = "query", schema: JSONValue, required: Bool = false, description: String? = nil) -> JSONValue {
         var parameter: [String: JSONValue] = ["name": .string(name), "in": .string(location), "required": .bool(required), "schema": schema]

@@ -10,13 +10,7 @@ enum RequestBody {
         let contentType = request.headers[.contentType] ?? ""
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         guard mediaType == "application/json" else { throw APIError.unsupportedMediaType(contentType) }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw APIError.tooLarge(limit: limit)
-        }
-        let bytes = Array(buffer.readableBytesView)
+        let bytes = Array(try await collect(&request, limit: limit).readableBytesView)
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw APIError.parseError("the body is not valid UTF-8")
         }
@@ -24,6 +18,15 @@ enum RequestBody {
             return try JSONParser.parse(bytes)
         } catch {
             throw APIError.parseError(error.description)
+        }
+    }
+
+    /// The whole body, which stays readable for the handler; 413 above `limit`.
+    static func collect(_ request: inout Request, limit: Int) async throws -> ByteBuffer {
+        do {
+            return try await request.collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw APIError.tooLarge(limit: limit)
         }
     }
 }

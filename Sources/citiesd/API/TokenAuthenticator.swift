@@ -8,15 +8,17 @@ import Hummingbird
 struct TokenAuthenticator: Sendable {
     let store: any TokenStore
 
-    func authenticate(_ request: Request, requireToken: Bool) async throws {
+    /// The key hash of the request's token, which identifies the client; nil without a token.
+    @discardableResult
+    func authenticate(_ request: Request, requireToken: Bool) async throws -> [UInt8]? {
         guard let header = request.headers[.authorization] else {
             if requireToken { throw APIError.notAuthenticated }
-            return
+            return nil
         }
         let parts = header.split(separator: " ", omittingEmptySubsequences: true)
         guard parts.first?.lowercased() == "token" else {
             if requireToken { throw APIError.notAuthenticated }
-            return
+            return nil
         }
         guard parts.count == 2 else {
             var error = APIError.invalidToken
@@ -25,7 +27,9 @@ struct TokenAuthenticator: Sendable {
                              headers: error.headers)
             throw error
         }
-        guard try await store.authenticate(keyHash: Self.hash(String(parts[1]))) != nil else { throw APIError.invalidToken }
+        let keyHash = Self.hash(String(parts[1]))
+        guard try await store.authenticate(keyHash: keyHash) != nil else { throw APIError.invalidToken }
+        return keyHash
     }
 
     static func hash(_ key: String) -> [UInt8] {
