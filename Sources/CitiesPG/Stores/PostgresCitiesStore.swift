@@ -250,15 +250,15 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
         }
     }
 
-    /// Runs a write in a transaction. With a ``PendingAnswer`` (a request with an idempotency key)
-    /// the transaction claims the key first and, when the write returns a result (nil: nothing to
-    /// write), saves the answer to it before committing.
+    /// Runs a one-statement write. With a ``PendingAnswer`` (a request with an idempotency key) it
+    /// runs in a transaction that claims the key first and, when the write returns a result (nil:
+    /// nothing written), saves the answer to it before committing.
     private func write<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> Result?) async throws -> Result? {
-        let pending = PendingAnswer.current
+        guard let pending = PendingAnswer.current else { return try await pool.withConnection(body) }
         return try await pool.withTransaction { connection in
-            try pending?.claim(on: connection)
+            try pending.claim(on: connection)
             let result = try body(connection)
-            if let result { try pending?.save(answerTo: result, on: connection) }
+            if let result { try pending.save(answerTo: result, on: connection) }
             return result
         }
     }

@@ -8,9 +8,13 @@ import Hummingbird
 /// Idempotency-Key HTTP Header Field". The first answer to a key is kept (per token, for
 /// `lifetime`); a retry with the same key and the same request (method, target, body) gets it
 /// again, marked `Idempotent-Replayed: true`; the same key with another request is a 422; a retry
-/// while the first request is writing is a 409. 5xx answers are not kept, so their retry runs
-/// again, except when the write had committed: its answer was saved in the write's transaction
-/// (``PendingAnswer``), so the retry gets that answer rather than writing twice.
+/// while the first request is writing is a 409.
+///
+/// A handler's answer is kept by its write, in the write's own transaction (``PendingAnswer``, see
+/// `CitiesController.answer`), so it exists exactly when the write committed — even when the
+/// request then fails (a 503 after the commit): the retry gets the answer instead of writing
+/// twice. Client errors (4xx) are kept here afterwards; other 5xx answers are not kept, so their
+/// retry runs again.
 struct IdempotentRequests: Sendable {
     let store: any IdempotencyStore
     let lifetime: Duration
@@ -34,9 +38,8 @@ struct IdempotentRequests: Sendable {
 
         var context = context
         context.idempotencyKey = key
-        let response: Response
         do {
-            response = try await handler(&request, context)
+            return try await handler(&request, context)
         } catch IdempotencyConflict.inProgress {
             throw APIError.idempotencyKeyInUse
         } catch IdempotencyConflict.answered {
@@ -44,17 +47,16 @@ struct IdempotentRequests: Sendable {
             guard let kept = try await keptResponse(for: key) else { throw APIError.idempotencyKeyInUse }
             return kept
         } catch {
-            response = ErrorResponder.response(for: error, logger: context.logger)
+            let response = ErrorResponder.response(for: error, logger: context.logger)
+            guard response.status.code < 500 else { return response }
+            let answer = try await StoredResponse(collecting: response)
+            do {
+                try await store.save(answer, for: key)
+            } catch {
+                context.logger.warning("answer not kept under its idempotency key; a retry will run again", metadata: ["error": "\(error)"])
+            }
+            return Response(answer)
         }
-        guard response.status.code < 500 else { return response }
-        let answer = try await StoredResponse(collecting: response)
-        do {
-            // A no-op for a write's answer, which its transaction saved already.
-            try await store.save(answer, for: key)
-        } catch {
-            context.logger.warning("answer not kept under its idempotency key; a retry will run again", metadata: ["error": "\(error)"])
-        }
-        return Response(answer)
     }
 
     private func keptResponse(for key: IdempotencyKey) async throws -> Response? {
