@@ -82,7 +82,7 @@ public struct PostgresIdempotencyStore: IdempotencyStore, Service {
     /// request holding it: ``IdempotencyConflict/inProgress``), then checks that no answer was kept
     /// since the key was looked up (``IdempotencyConflict/answered``). Two statements on purpose: a
     /// READ COMMITTED statement reads the snapshot taken when it started, so the check must start
-    /// after the lock is held, or it could miss an answer committed while the lock was awaited.
+    /// after the lock is held, or it could miss an answer its holder committed in between.
     static func claim(_ key: IdempotencyKey, on connection: PostgresConnection) throws {
         guard try connection.query("SELECT pg_try_advisory_xact_lock($1)", [lockKey(key)]).first!.decode(Bool.self, at: 0) else {
             throw IdempotencyConflict.inProgress
