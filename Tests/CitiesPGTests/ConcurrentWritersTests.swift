@@ -35,6 +35,36 @@ import Testing
         }
     }
 
+    /// A city deleted while its events are upserted: each upsert either lands before the delete
+    /// (whose cascade then removes the events) or reports the city unknown — never a foreign key
+    /// violation from halfway through.
+    @Test func upsertsRacingTheirCitysDeletionAreRefusedCleanly() async throws {
+        try await withTestPool(maxConnections: 8, migrated: true) { pool in
+            let store = PostgresCitiesStore(pool: pool)
+            for round in 0..<6 {
+                let city = try await store.create(draft("Race \(round)"))
+                let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+                    for writer in 0..<5 {
+                        group.addTask {
+                            do {
+                                _ = try await store.upsert((0..<50).map { event("r\(round)-w\(writer)-\($0)", city, starts: hours(1), ends: hours(2)) })
+                                return "written"
+                            } catch BulkValidationErrors.items(let errors) {
+                                #expect(errors.allSatisfy { $0.fields["city"] == [CityMessages.unknownCity(city.id)] })
+                                return "unknown city"
+                            }
+                        }
+                    }
+                    group.addTask { try await store.delete(id: city.id) ? "deleted" : "not found" }
+                    return try await group.reduce(into: [String]()) { $0.append($1) }
+                }
+                #expect(outcomes.contains("deleted"))
+                let left = try await pool.withConnection { try $0.query("SELECT count(*)::int8 FROM events WHERE city_id = $1", [city.id]).first!.decode(Int.self, at: 0) }
+                #expect(left == 0)
+            }
+        }
+    }
+
     /// A writer waiting on rows another transaction holds gives up after `lock_timeout`, retries,
     /// and then reports the database as unavailable (an HTTP 503), never a bare server error.
     @Test func aLockHeldTooLongIsRetriedThenUnavailable() async throws {

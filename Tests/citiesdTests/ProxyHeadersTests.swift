@@ -49,6 +49,18 @@ import Testing
         }
     }
 
+    /// Even a trusted proxy's forwarded values go into links only when they are a host and a path.
+    @Test func malformedForwardedValuesAreIgnored() async throws {
+        try await withLiveApp(trusted: "127.0.0.0/8,::1") { client in
+            for (name, value) in [("X-Forwarded-Host", "evil.example/phish?"), ("X-Forwarded-Host", "user@evil.example"),
+                                  ("X-Forwarded-Prefix", "//evil.example"), ("X-Forwarded-Prefix", "/a?b=c#"), ("X-Forwarded-Prefix", "/a/../b")] {
+                let link = try #require(try await nextLink(client, headers: [HTTPField.Name(name)!: value]))
+                #expect(!link.contains("evil") && !link.contains("?b=") && !link.contains(".."), "\(name): \(value) → \(link)")
+                #expect(link.hasSuffix("/ws/cities/?page_size=1&page=2"))
+            }
+        }
+    }
+
     @Test func untrustedPeersCannotRewriteLinks() async throws {
         try await withLiveApp(trusted: "10.0.0.0/8") { client in
             let link = try #require(try await nextLink(client, headers: Self.forwarded))

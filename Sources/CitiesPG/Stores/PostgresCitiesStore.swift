@@ -145,6 +145,12 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
                 """)
             try connection.execute(script: "TRUNCATE event_staging")
             try connection.copy("COPY event_staging (ord, external_id, city_id, category, starts_at, ends_at, status) FROM STDIN", rows: rows)
+            // The cities stay until this commits (a concurrent DELETE waits), and one deleted
+            // before is missing from the check below: an unknown city is a 400, never a foreign
+            // key violation halfway through the upsert.
+            try connection.query("""
+                SELECT 1 FROM cities WHERE id IN (SELECT city_id FROM event_staging) ORDER BY id FOR KEY SHARE
+                """)
             let unknown = try connection.query("""
                 SELECT s.ord, s.city_id FROM event_staging s
                 WHERE NOT EXISTS (SELECT 1 FROM cities c WHERE c.id = s.city_id)

@@ -52,7 +52,7 @@ struct APIView: Sendable {
         }
         response.headers[.allow] = allowHeader
         response.headers[.vary] = "Accept"
-        if request.method == .head { response.body = ResponseBody() }
+        if request.method == .head { response = response.createHeadResponse() }
         return response
     }
 

@@ -15,14 +15,26 @@ struct CanonicalQuery: Sendable, Hashable {
 
     /// Empty values are dropped: every view treats them as absent, as django-filter does.
     init(_ request: Request, recognising names: [String]) {
-        let parameters = request.uri.queryParameters
-        items = names.flatMap { name in
-            parameters.getAll(name).filter { !$0.isEmpty }.map { Item(name: name, value: $0) }
+        let parameters = Self.decode(request.uri.query ?? "")
+        items = names.flatMap { name in parameters.filter { $0.name == name && !$0.value.isEmpty } }
+    }
+
+    /// A query string read as Django's `QueryDict` reads it: pairs split on `&`, `+` is a space,
+    /// then percent-decoding (an invalid escape leaves the text as it is).
+    static func decode(_ query: String) -> [Item] {
+        func decode(_ text: Substring) -> String {
+            let spaced = text.replacingOccurrences(of: "+", with: " ")
+            return spaced.removingPercentEncoding ?? spaced
+        }
+        return query.split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return Item(name: decode(parts[0]), value: parts.count > 1 ? decode(parts[1]) : "")
         }
     }
 
+    /// The last value, as `QueryDict.get` gives it.
     func value(_ name: String) -> String? {
-        items.first { $0.name == name }?.value
+        items.last { $0.name == name }?.value
     }
 
     func values(_ name: String) -> [String] {

@@ -2,6 +2,7 @@ import CitiesCore
 import CitiesPG
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// Turns any error into the response DRF would give. Validation errors show their fields; database
 /// unavailability is a 503 with `Retry-After`; anything unexpected is a 500 whose body says nothing
@@ -25,6 +26,11 @@ enum ErrorResponder {
             return response(for: APIError.unavailable, logger: logger)
         case let error as HTTPError where error.status == .notFound:
             return response(for: APIError.notFound, logger: logger)
+        case let error as HTTPParserError:
+            // The body broke off or was malformed (bad chunk sizes, the client went away): the
+            // client's doing, and the connection closes after this answer.
+            logger.debug("malformed request body", metadata: ["error": "\(error)"])
+            return response(for: APIError(status: .badRequest, detail: "Malformed HTTP request body: \(error)."), logger: logger)
         default:
             logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             return response(for: APIError.serverError, logger: logger)

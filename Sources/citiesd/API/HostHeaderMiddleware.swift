@@ -5,7 +5,9 @@ import Hummingbird
 /// authority is answered 400. The host goes into every absolute link, so it must be sane.
 /// (HTTP/1.0 requests may omit `Host`; HTTPTypes no longer tells the versions apart, and every
 /// client in use sends it.)
-struct HostHeaderMiddleware<Context: RequestContext>: RouterMiddleware {
+struct HostHeaderMiddleware: RouterMiddleware {
+    typealias Context = CitiesRequestContext
+
     static var name: HTTPField.Name { HTTPField.Name("Host")! }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

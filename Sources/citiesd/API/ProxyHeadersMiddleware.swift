@@ -45,15 +45,27 @@ struct ProxyHeadersMiddleware: RouterMiddleware {
                 .map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
         }
         let scheme = header("X-Forwarded-Proto").map { $0.lowercased() }.flatMap { ["http", "https"].contains($0) ? $0 : nil } ?? "http"
-        var host = header("X-Forwarded-Host") ?? ownHost
+        // Forwarded values end up in every link: a malformed one is ignored, like a missing one.
+        var host = header("X-Forwarded-Host").flatMap { HostHeaderMiddleware.isValid($0) ? $0 : nil } ?? ownHost
         if let port = header("X-Forwarded-Port").flatMap(Int.init), (1...65535).contains(port), !Self.hasPort(host) {
             let isDefault = (scheme == "http" && port == 80) || (scheme == "https" && port == 443)
             if !isDefault { host += ":\(port)" }
         }
-        var prefix = header("X-Forwarded-Prefix") ?? ""
+        var prefix = header("X-Forwarded-Prefix").flatMap { Self.isPathPrefix($0) ? $0 : nil } ?? ""
         while prefix.hasSuffix("/") { prefix.removeLast() }
         if !prefix.isEmpty && !prefix.hasPrefix("/") { prefix = "/" + prefix }
         return "\(scheme)://\(host)\(prefix)"
+    }
+
+    /// `/segment/segment` of RFC 3986 path characters: no query, fragment, `//` or `..`.
+    static func isPathPrefix(_ prefix: String) -> Bool {
+        guard prefix.utf8.count <= 255, !prefix.contains("//"), !prefix.split(separator: "/").contains("..") else { return false }
+        return prefix.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): return true
+            default: return Array("/-._~%!$&'()*+,;=:@".utf8).contains(byte)
+            }
+        }
     }
 
     private static func hasPort(_ host: String) -> Bool {
