@@ -10,6 +10,7 @@ struct HealthController: Sendable {
     let counts: (any VersionedReads)?
     let runner: MigrationRunner
     let metadata: ServiceMetadata
+    let drain: DrainState
 
     struct Health: Encodable {
         let status: String
@@ -24,12 +25,15 @@ struct HealthController: Sendable {
                 .on(.get) { _, _ in
                     JSONResponse.make(Health(status: "ok", version: metadata.version, branch: metadata.branch, stack: metadata.stack), status: .ok)
                 }),
-            APIRoute("ready/", APIView(name: "Ready", description: "200 when the database answers and no migration is pending.")
+            APIRoute("ready/", APIView(name: "Ready", description: "200 when the database answers and no migration is pending; 503 once shutting down.")
                 .on(.get) { _, context in try await ready(context: context) }),
         ]
     }
 
     private func ready(context: CitiesRequestContext) async throws -> Response {
+        if drain.isDraining {
+            return JSONResponse.detail("Shutting down.", status: .serviceUnavailable, headers: [.retryAfter: "5"])
+        }
         let status: MigrationStatus
         do {
             status = try await pool.withConnection { [runner] in try runner.status(on: $0) }
