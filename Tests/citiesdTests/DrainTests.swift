@@ -43,7 +43,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(20))
         }
         let stopped = ContinuousClock.now - signalled
-        #expect(!server.running.process.isRunning, "citiesd must exit within the drain and grace periods")
+        try #require(!server.running.process.isRunning, "citiesd must exit within the drain and grace periods")
         #expect(server.running.process.terminationStatus == 0)
         #expect(stopped >= drainPeriod * 0.9, "exited after \(stopped), before its drain period")
     }
@@ -58,7 +58,7 @@ import Testing
         while server.running.process.isRunning, ContinuousClock.now < signalled + .seconds(30) {
             try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(!server.running.process.isRunning, "Ctrl-C must not wait for the 60 s drain period")
+        try #require(!server.running.process.isRunning, "Ctrl-C must not wait for the 60 s drain period")
         #expect(server.running.process.terminationStatus == 0)
     }
 }
