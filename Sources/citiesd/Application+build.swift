@@ -1,7 +1,9 @@
 import CitiesCore
 import CitiesPG
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// What the HTTP application is built from; tests swap the stores.
@@ -17,6 +19,8 @@ struct APIDependencies: Sendable {
     var trustedProxies = TrustedProxies.loopback
     /// Rendered answers kept per version of the counts; 0 keeps none.
     var representationCacheEntries = 1024
+    /// Set on SIGTERM/SIGINT: `ready/` turns 503 and responses close their connections.
+    var drain = DrainState()
     /// Run with the server: the pool first (closed last), then what polls through it.
     var services: [any Service]
 
@@ -40,6 +44,8 @@ func buildApplication(
     api: APIConfiguration,
     dependencies: APIDependencies,
     configuration: ApplicationConfiguration = ApplicationConfiguration(),
+    connections: ConnectionRegistry = ConnectionRegistry(),
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
     logger: Logger
 ) throws -> some ApplicationProtocol {
     let environment = APIEnvironment(
@@ -48,7 +54,8 @@ func buildApplication(
         metadata: dependencies.metadata, bodyLimit: dependencies.bodyLimit)
     let schema = OpenAPIDocument.make(prefix: api.prefix, metadata: dependencies.metadata)
     let routes = HealthController(
-        pool: dependencies.pool, counts: dependencies.repository as? any VersionedReads, runner: MigrationRunner(migrations: try Migration.bundled(), logger: logger), metadata: dependencies.metadata
+        pool: dependencies.pool, counts: dependencies.repository as? any VersionedReads, runner: MigrationRunner(migrations: try Migration.bundled(), logger: logger), metadata: dependencies.metadata,
+        drain: dependencies.drain
     ).routes + CitiesController(
         repository: dependencies.repository,
         cache: RepresentationCache(repository: dependencies.repository, capacity: dependencies.representationCacheEntries),
@@ -73,5 +80,10 @@ func buildApplication(
             }
         }
     }
-    return Application(router: router, configuration: configuration, services: dependencies.services, logger: logger)
+    let server = HTTPServerBuilder.http1(configuration: HTTP1Channel.Configuration(
+        additionalChannelHandlers: [ConnectionGuardHandler(registry: connections, drain: dependencies.drain)]))
+    var configuration = configuration
+    configuration.availableConnectionsDelegate = MaximumAvailableConnections(connections.limits.acceptLimit, logger: logger)
+    return Application(
+        router: router, server: server, configuration: configuration, services: dependencies.services, onServerRunning: onServerRunning, logger: logger)
 }

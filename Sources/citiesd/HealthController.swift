@@ -10,6 +10,7 @@ struct HealthController: Sendable {
     let counts: (any VersionedReads)?
     let runner: MigrationRunner
     let metadata: ServiceMetadata
+    let drain: DrainState
     /// `ready/` answers 503 when the database has not answered by then: a hung server must take
     /// the replica out of the gateway's rotation, not hang its health check.
     var readyTimeout: Duration = .seconds(1)
@@ -27,12 +28,15 @@ struct HealthController: Sendable {
                 .on(.get) { _, _ in
                     JSONResponse.make(Health(status: "ok", version: metadata.version, branch: metadata.branch, stack: metadata.stack), status: .ok)
                 }),
-            APIRoute("ready/", APIView(name: "Ready", description: "200 when the database answers and no migration is pending.")
+            APIRoute("ready/", APIView(name: "Ready", description: "200 when the database answers and no migration is pending; 503 once shutting down.")
                 .on(.get) { _, context in try await ready(context: context) }),
         ]
     }
 
     private func ready(context: CitiesRequestContext) async throws -> Response {
+        if drain.isDraining {
+            return JSONResponse.detail("Shutting down.", status: .serviceUnavailable, headers: [.retryAfter: "5"])
+        }
         let status: MigrationStatus
         do {
             status = try await Deadline.run(readyTimeout) { [pool, runner, counts] in
@@ -41,7 +45,7 @@ struct HealthController: Sendable {
                 return status
             }
         } catch {
-            context.logger.warning("readiness check: database unavailable", metadata: ["error": "\(error)"])
+            ErrorResponder.unavailableWarnings.log(.warning, "readiness check: database unavailable", metadata: ["error": "\(error)"], to: context.logger)
             return JSONResponse.detail("Database unavailable.", status: .serviceUnavailable, headers: [.retryAfter: "5"])
         }
         guard status.isUpToDate else {

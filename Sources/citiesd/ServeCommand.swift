@@ -4,12 +4,11 @@ import CitiesPG
 import Foundation
 import Hummingbird
 import Logging
-import ServiceLifecycle
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the REST API. SIGTERM or Ctrl-C drains requests in flight, then exits."
+        abstract: "Serve the REST API. SIGTERM drains (ready/ turns 503, requests still answered) for --drain-period, then exits once requests in flight finish; Ctrl-C skips the drain."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -44,6 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Folder of the embedded cluster. Env: CITIESD_EMBEDDED_DIR. Default: .citiesd/postgres.")
     var embeddedDir: String?
+
+    @OptionGroup var connections: ConnectionOptions
 
     func run() async throws {
         let environment = Environment()
@@ -81,17 +82,22 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as TrustedProxiesError {
             throw ValidationError(error.description)
         }
+        let limits = try connections.limits(environment, poolConnections: poolConfiguration.maxConnections, logger: logger)
+        let (drainPeriod, gracePeriod) = try connections.shutdownPeriods(environment)
         let app = try buildApplication(
             api: api,
             dependencies: dependencies,
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "citiesd"),
+            configuration: ApplicationConfiguration(
+                address: .hostname(host, port: port), serverName: "citiesd", backlog: try connections.listenBacklog(environment)),
+            connections: ConnectionRegistry(limits: limits, logger: logger),
             logger: logger)
         logger.info("citiesd starting", metadata: [
             "address": "\(host):\(port)", "prefix": "\(api.prefix)",
             "database": "\(poolConfiguration.connection.redactedDescription)",
+            "max_connections": "\(limits.maxConnections)",
         ])
         do {
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            try await DrainingShutdown(drain: dependencies.drain, drainPeriod: drainPeriod, gracePeriod: gracePeriod, logger: logger).run([app])
         } catch {
             try await cluster?.stop()
             throw error

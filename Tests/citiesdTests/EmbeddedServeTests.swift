@@ -45,9 +45,11 @@ struct ServingCitiesd {
     let log: String
 
     init(embeddedDirectory: URL) throws {
-        running = try CitiesdProcess.start(
-            ["serve", "--embedded", "--embedded-dir", embeddedDirectory.path, "--port", "0"],
-            currentDirectory: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent())
+        try self.init(arguments: ["serve", "--embedded", "--embedded-dir", embeddedDirectory.path, "--port", "0"])
+    }
+
+    init(arguments: [String]) throws {
+        running = try CitiesdProcess.start(arguments, currentDirectory: CitiesdProcess.repository)
         var log = ""
         let marker = "listening on 127.0.0.1:"
         while !log.contains(marker) {
@@ -63,6 +65,16 @@ struct ServingCitiesd {
         // Keep draining so the child never blocks on a full pipe.
         let handle = running.stderr.fileHandleForReading
         handle.readabilityHandler = { if $0.availableData.isEmpty { $0.readabilityHandler = nil } }
+    }
+
+    /// Polls `ready/` until it answers 200 (the counts are loaded), up to `timeout`.
+    func waitUntilReady(within timeout: Duration = .seconds(30)) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if (try? await get("/ws/cities/ready/"))?.status == 200 { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
     }
 
     func get(_ path: String) async throws -> (status: Int, body: String) {

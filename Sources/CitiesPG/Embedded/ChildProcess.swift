@@ -55,6 +55,7 @@ enum ChildProcess {
         }
         posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        _ = addCloseFrom?(&actions, 3)
         let environment = environment ?? ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
         let arguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
@@ -68,6 +69,15 @@ enum ChildProcess {
         }
         return pid
     }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+; Swift's Glibc module does not
+    /// export it): the child closes every descriptor from 3 on. Close-on-exec alone is not enough:
+    /// SwiftNIO accepts connections without it, and a postmaster that inherits an HTTP connection
+    /// keeps it open after the server closed it.
+    private nonisolated(unsafe) static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? =
+        dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map {
+            unsafeBitCast($0, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+        }
 
     /// Waits for `pid` and returns its exit status (128 + signal when it was killed).
     static func waitForExit(_ pid: pid_t) -> Int32 {

@@ -70,7 +70,7 @@ enum OpenAPIDocument {
                 parameters: [parameter("external_id", in: "path", schema: ["type": "string", "minLength": 1, "maxLength": 255], required: true)],
                 delete: operation("deleteEvent", "Remove one event.", ok: nil, okStatus: 204, errors: [404], write: true)),
             prefix + "/health/": pathItem(get: operation("health", "Liveness; never touches the database.", ok: ref("Health"), errors: [])),
-            prefix + "/ready/": pathItem(get: operation("ready", "200 when the database answers and no migration is pending, else 503.", ok: ref("Ready"), errors: [])),
+            prefix + "/ready/": pathItem(get: operation("ready", "200 when the database answers and no migration is pending, else 503 (also once shutting down).", ok: ref("Ready"), errors: [])),
             prefix + "/schema/": pathItem(get: operation("schema", "This document.", ok: .object(["type": "object"]), errors: [])),
         ]
     }
