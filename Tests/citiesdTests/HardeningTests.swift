@@ -30,7 +30,7 @@ import Testing
     @Test func parametersThatScaleWorkAreBounded() async throws {
         try await withAPI { api in
             let id = try await createCity(api)
-            let categories = (0...QueryParameters.maximumCategories).map { "category=c\($0)" }.joined(separator: "&")
+            let categories = (0...CanonicalQuery.maximumValues).map { "category=c\($0)" }.joined(separator: "&")
             let tooMany = try await api.request("/ws/cities/event-counts/?\(categories)")
             #expect(tooMany.status == .badRequest)
             #expect(try object(tooMany)["category"] == .array([.string("Ensure this filter has at most 100 values (it has 101).")]))

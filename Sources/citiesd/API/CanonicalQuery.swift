@@ -1,3 +1,4 @@
+import CitiesCore
 import Foundation
 import Hummingbird
 
@@ -13,16 +14,30 @@ struct CanonicalQuery: Sendable, Hashable {
 
     private(set) var items: [Item]
 
-    /// Empty values are dropped: every view treats them as absent, as django-filter does.
-    init(_ request: Request, recognising names: [String]) {
+    /// At most this many values of one parameter: more would only make the key and the filter
+    /// costly (a repeatable filter such as `category` takes that many, the others one).
+    static let maximumValues = 100
+
+    /// Empty values are dropped: every view treats them as absent, as django-filter does. Throws
+    /// when a parameter repeats more than ``maximumValues`` times, before any work.
+    init(_ request: Request, recognising names: [String]) throws {
         let parameters = Self.decode(request.uri.query ?? "")
-        items = names.flatMap { name in parameters.filter { $0.name == name && !$0.value.isEmpty } }
+        var errors = ValidationErrors()
+        items = names.flatMap { name in
+            let values = parameters.filter { $0.name == name && !$0.value.isEmpty }
+            if values.count > Self.maximumValues {
+                errors.add("Ensure this filter has at most \(Self.maximumValues) values (it has \(values.count)).", to: name)
+            }
+            return values
+        }
+        if !errors.isEmpty { throw errors }
     }
 
     /// A query string read as Django's `QueryDict` reads it: pairs split on `&`, `+` is a space,
     /// then percent-decoding (an invalid escape leaves the text as it is).
     static func decode(_ query: String) -> [Item] {
         func decode(_ text: Substring) -> String {
+            guard text.utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) else { return String(text) }
             let spaced = text.replacingOccurrences(of: "+", with: " ")
             return spaced.removingPercentEncoding ?? spaced
         }

@@ -82,7 +82,7 @@ struct CitiesController: Sendable {
         _ render: (CanonicalQuery, Date) async throws -> Representation
     ) async throws -> Response {
         let now = Date()
-        let query = CanonicalQuery(request, recognising: names)
+        let query = try CanonicalQuery(request, recognising: names)
         let key = context.publicBaseURL + request.uri.path + query.queryString
         let representation = try await cache.representation(forKey: key, now: now) { try await render(query, now) }
         return ConditionalGET.response(representation, for: request)

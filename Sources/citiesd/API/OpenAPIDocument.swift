@@ -29,7 +29,7 @@ enum OpenAPIDocument {
         let window = [
             parameter("from", schema: ["type": "string", "format": "date-time"], description: "Start of the window [from, to)."),
             parameter("to", schema: ["type": "string", "format": "date-time"], description: "End of the window [from, to)."),
-            parameter("category", schema: ["type": "array", "maxItems": .integer(Int64(QueryParameters.maximumCategories)),
+            parameter("category", schema: ["type": "array", "maxItems": .integer(Int64(CanonicalQuery.maximumValues)),
                                            "items": ["type": "string", "pattern": slugPattern, "maxLength": .integer(Int64(EventSerializer.maximumCategoryLength))]],
                       description: "Only these categories (repeatable)."),
         ]

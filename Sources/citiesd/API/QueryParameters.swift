@@ -34,10 +34,9 @@ struct QueryParameters {
         return value
     }
 
-    /// Bounds the work one parameter can ask for: longer texts match no name, more categories
-    /// than exist are a mistake.
+    /// Bounds the work one parameter can ask for: longer texts match no name. (How often a
+    /// parameter may repeat, ``CanonicalQuery`` bounds.)
     static let maximumTextLength = 200
-    static let maximumCategories = 100
 
     mutating func dateTime(_ name: String) -> Date? {
         guard let text = text(name) else { return nil }
@@ -69,12 +68,7 @@ struct QueryParameters {
     }
 
     mutating func categories(_ name: String = "category") -> Set<String> {
-        let values = values(name)
-        guard values.count <= Self.maximumCategories else {
-            errors.add("Ensure this filter has at most \(Self.maximumCategories) values (it has \(values.count)).", to: name)
-            return []
-        }
-        return Set(values.filter { category in
+        Set(values(name).filter { category in
             guard Slug.isValid(category), category.count <= EventSerializer.maximumCategoryLength else {
                 errors.add("Enter a valid category slug: \(category.prefix(60)).", to: name)
                 return false
