@@ -135,6 +135,16 @@ import Testing
         }
     }
 
+    @Test func aClientExpectingContinueIsToldToSendItsBody() async throws {
+        try await withServer(Self.limits()) { port, _ in
+            let connection = try await RawConnection(port: port)
+            try await connection.send("POST /ws/cities/ HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
+            #expect(try await connection.response(within: .seconds(5)).status == 100, "before any byte of the body")
+            try await connection.send("{}")
+            #expect(try await connection.response(within: .seconds(5)).status == 401)
+        }
+    }
+
     @Test func atTheLimitTheLongestIdleConnectionMakesRoom() async throws {
         try await withServer(Self.limits(max: 2)) { port, registry in
             let first = try await RawConnection(port: port)

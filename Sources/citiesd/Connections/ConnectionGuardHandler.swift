@@ -18,6 +18,7 @@ import NIOHTTPTypes
 ///   make room for a new connection, or refuse it: its request is then answered 503 without
 ///   reaching the application.
 /// - while draining, adds `Connection: close` to every response and closes the connection after it.
+/// - answers `Expect: 100-continue` with `100 Continue`.
 /// - answers HTTP parse errors with a JSON body (431 for headers over the decoder's limit, 400 for
 ///   the rest) instead of Hummingbird's empty 400.
 final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -75,10 +76,15 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .closing = phase { return }
         switch unwrapInboundIn(data) {
-        case .head:
+        case .head(let head):
             if refused {
                 answer(.serviceUnavailable, "Service temporarily unavailable, try again later.", headers: [.retryAfter: "1"], context: context)
                 return
+            }
+            // RFC 9110 §10.1.1: a client that asked may wait (curl: 1 s) for this before sending
+            // its body. Bodies are read as they come, so there is nothing to decide first.
+            if head.headerFields[.expect]?.lowercased() == "100-continue" {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
             }
             responsesPending += 1
             enter(.readingBody(lastProgress: .now()), context: context)
