@@ -25,7 +25,7 @@ final class RepresentationCache: Sendable {
     private let versioned: (any VersionedReads)?
     private let entries: Mutex<(version: UInt64, representations: LRUCache<String, Representation>)>
 
-    init(repository: any CitiesRepository, capacity: Int, maximumBytes: Int = 256 << 20) {
+    init(repository: any CitiesRepository, capacity: Int, maximumBytes: Int = 64 << 20) {
         self.versioned = capacity > 0 ? repository as? any VersionedReads : nil
         self.entries = Mutex((0, LRUCache(capacity: capacity, maximumCost: maximumBytes)))
     }
