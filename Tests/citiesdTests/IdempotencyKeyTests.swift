@@ -161,6 +161,7 @@ import Testing
             try await holder.withConnection { _ = try $0.query("SELECT pg_advisory_lock($1)", [PostgresIdempotencyStore.lockKey(key)]) }
             let busy = try await api.keyed("/ws/cities/", .post, key: #""busy""#, json: Self.kiel)
             #expect(busy.status == .conflict)
+            #expect(busy.headers[.retryAfter] == "1")
             #expect(try decode(busy) == .object(["detail": .string("A request with this Idempotency-Key is still being processed; retry shortly.")]))
             #expect(try await api.count("SELECT count(*) FROM cities") == 0, "the write was rolled back")
             try await holder.withConnection { _ = try $0.query("SELECT pg_advisory_unlock($1)", [PostgresIdempotencyStore.lockKey(key)]) }

@@ -124,7 +124,7 @@ extension APIError {
         status: .badRequest,
         detail: "Idempotency-Key must be one quoted string (RFC 8941) of 1 to \(IdempotentRequests.maximumKeyLength) printable ASCII characters, such as \"4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f\".")
     static let idempotencyKeyInUse = APIError(
-        status: .conflict, detail: "A request with this Idempotency-Key is still being processed; retry shortly.")
+        status: .conflict, detail: "A request with this Idempotency-Key is still being processed; retry shortly.", headers: [.retryAfter: "1"])
     static let idempotencyKeyReused = APIError(
         status: .unprocessableContent, detail: "This Idempotency-Key was already used for a different request.")
 }
