@@ -21,6 +21,8 @@ struct APIDependencies: Sendable {
     var representationCacheEntries = 1024
     /// Set on SIGTERM/SIGINT: `ready/` turns 503 and responses close their connections.
     var drain = DrainState()
+    /// How long `ready/` waits for the database before answering 503.
+    var readyTimeout: Duration = .seconds(1)
     /// Run with the server: the pool first (closed last), then what polls through it.
     var services: [any Service]
 
@@ -55,7 +57,7 @@ func buildApplication(
     let schema = OpenAPIDocument.make(prefix: api.prefix, metadata: dependencies.metadata)
     let routes = HealthController(
         pool: dependencies.pool, counts: dependencies.repository as? any VersionedReads, runner: MigrationRunner(migrations: try Migration.bundled(), logger: logger), metadata: dependencies.metadata,
-        drain: dependencies.drain
+        drain: dependencies.drain, readyTimeout: dependencies.readyTimeout
     ).routes + CitiesController(
         repository: dependencies.repository,
         cache: RepresentationCache(repository: dependencies.repository, capacity: dependencies.representationCacheEntries),

@@ -29,6 +29,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Peers whose X-Forwarded-* headers are believed: addresses or CIDR blocks, comma-separated (empty: none). Env: CITIESD_TRUSTED_PROXIES. Default: 127.0.0.0/8,::1.")
     var trustedProxies: String?
 
+    @Option(help: "Milliseconds ready/ waits for the database before answering 503; keep it below the gateway's health-check timeout. Env: CITIESD_READY_TIMEOUT_MS. Default: 1000.")
+    var readyTimeoutMs: Int?
+
     @Option(help: "Rendered answers kept until the counts change; 0 keeps none. Env: CITIESD_RESPONSE_CACHE_ENTRIES. Default: 1024.")
     var responseCacheEntries: Int?
 
@@ -74,6 +77,9 @@ struct ServeCommand: AsyncParsableCommand {
             pool: pool, metadata: ServiceMetadata(environment: environment.variables), bodyLimit: bodyLimit, counts: counts, logger: logger)
         dependencies.representationCacheEntries = try environment.resolve(responseCacheEntries, "CITIESD_RESPONSE_CACHE_ENTRIES", default: 1024)
         guard dependencies.representationCacheEntries >= 0 else { throw ValidationError("the response cache size cannot be negative") }
+        let readyMilliseconds = try environment.resolve(readyTimeoutMs, "CITIESD_READY_TIMEOUT_MS", default: 1000)
+        guard (1...60_000).contains(readyMilliseconds) else { throw ValidationError("the ready timeout must be 1…60000 ms, got \(readyMilliseconds)") }
+        dependencies.readyTimeout = .milliseconds(readyMilliseconds)
         let keyLifetime = try environment.resolve(idempotencyKeyLifetime, "CITIESD_IDEMPOTENCY_KEY_LIFETIME", default: 86_400)
         guard (1...2_592_000).contains(keyLifetime) else { throw ValidationError("the idempotency key lifetime must be 1…2592000 seconds, got \(keyLifetime)") }
         dependencies.idempotencyKeyLifetime = .seconds(keyLifetime)
