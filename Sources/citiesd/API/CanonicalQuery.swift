@@ -36,15 +36,17 @@ struct CanonicalQuery: Sendable, Hashable {
     /// A query string read as Django's `QueryDict` reads it: pairs split on `&`, `+` is a space,
     /// then percent-decoding (an invalid escape leaves the text as it is).
     static func decode(_ query: String) -> [Item] {
-        func decode(_ text: Substring) -> String {
-            guard text.utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) else { return String(text) }
-            let spaced = text.replacingOccurrences(of: "+", with: " ")
-            return spaced.removingPercentEncoding ?? spaced
-        }
-        return query.split(separator: "&").map { pair in
+        query.split(separator: "&").map { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return Item(name: decode(parts[0]), value: parts.count > 1 ? decode(parts[1]) : "")
+            return Item(name: formDecoded(parts[0]), value: parts.count > 1 ? formDecoded(parts[1]) : "")
         }
+    }
+
+    /// One name or value of a query string: `+` is a space, then percent-decoding.
+    static func formDecoded(_ text: Substring) -> String {
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) else { return String(text) }
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
     }
 
     /// The last value, as `QueryDict.get` gives it.

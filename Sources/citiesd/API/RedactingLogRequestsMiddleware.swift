@@ -33,7 +33,7 @@ struct RedactingLogRequestsMiddleware<Context: RequestContext>: RouterMiddleware
     /// Whether the name holds (case-insensitive, only letters and digits compared) a part that marks its value secret.
     private static func isSecret(name: Substring) -> Bool {
         let secretNameParts = ["token", "key", "password", "passwd", "pwd", "secret", "auth", "credential", "signature", "session"]
-        let decoded = (name.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(name)).lowercased()
+        let decoded = CanonicalQuery.formDecoded(name).lowercased()
         let normalized = decoded.filter { $0.isLetter || $0.isNumber }
         return secretNameParts.contains { normalized.contains($0) }
     }
