@@ -22,10 +22,19 @@ struct HostHeaderMiddleware: RouterMiddleware {
     /// `host[:port]` with RFC 3986 authority characters (no userinfo), at most 255 of them.
     static func isValid(_ host: String) -> Bool {
         guard !host.isEmpty, host.utf8.count <= 255, !host.contains("@") else { return false }
-        return host.utf8.allSatisfy { byte in
+        return host.consistsOfASCIIAlphanumerics(or: "-._~%!$&'()*+,;=:[]")
+    }
+}
+
+extension String {
+    /// Whether every character is an ASCII letter or digit, or one of `others` (ASCII): the
+    /// character classes of RFC 3986's grammar.
+    func consistsOfASCIIAlphanumerics(or others: StaticString) -> Bool {
+        let allowed = UnsafeBufferPointer(start: others.utf8Start, count: others.utf8CodeUnitCount)
+        return utf8.allSatisfy { byte in
             switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): return true
-            default: return Array("-._~%!$&'()*+,;=:[]".utf8).contains(byte)
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+            default: allowed.contains(byte)
             }
         }
     }

@@ -60,12 +60,7 @@ struct ProxyHeadersMiddleware: RouterMiddleware {
     /// `/segment/segment` of RFC 3986 path characters: no query, fragment, `//` or `..`.
     static func isPathPrefix(_ prefix: String) -> Bool {
         guard prefix.utf8.count <= 255, !prefix.contains("//"), !prefix.split(separator: "/").contains("..") else { return false }
-        return prefix.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): return true
-            default: return Array("/-._~%!$&'()*+,;=:@".utf8).contains(byte)
-            }
-        }
+        return prefix.consistsOfASCIIAlphanumerics(or: "/-._~%!$&'()*+,;=:@")
     }
 
     private static func hasPort(_ host: String) -> Bool {
