@@ -75,10 +75,15 @@ func buildApplication(
     router.add(middleware: TrailingSlashMiddleware(prefix: api.prefix))
     router.add(middleware: OtherMethodsMiddleware(prefix: api.prefix, routes: routes, environment: environment))
     let group = router.group(RouterPath(api.prefix))
+    // A request's database calls together take no longer than one call may: a hung server gets
+    // its 503 within the pool timeout + statement timeout + 1 s, however many calls a view makes.
+    let databaseBudget = dependencies.pool.configuration.operationBound
     for route in routes {
         for method in APIView.dispatchedMethods {
             group.on(RouterPath(route.path), method: method) { request, context in
-                await route.view.dispatch(request, context: context, environment: environment)
+                await PostgresPool.$deadline.withValue(databaseBudget.map { .now + $0 }) {
+                    await route.view.dispatch(request, context: context, environment: environment)
+                }
             }
         }
     }

@@ -103,6 +103,40 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: cluster.configuration.directory.path))
     }
 
+    /// A server that accepts the TCP connection and then says nothing (a frozen postmaster does
+    /// this) must not hold a caller past its deadline, whatever `connect_timeout` says.
+    @Test func connectingStopsAtTheTasksDeadline() async throws {
+        let silent = try SilentListener()
+        defer { silent.close() }
+        let pool = PostgresPool(configuration: PostgresPoolConfiguration(
+            connection: PostgresConfiguration("host=127.0.0.1 port=\(silent.port) dbname=x user=x connect_timeout=60"), maxConnections: 1))
+        let started = ContinuousClock.now
+        let error = await #expect(throws: PostgresError.self) {
+            try await PostgresPool.$deadline.withValue(.now + .milliseconds(300)) {
+                try await pool.withConnection { try $0.query("SELECT 1") }
+            }
+        }
+        #expect(ContinuousClock.now - started < .seconds(30), "bounded by the deadline, not connect_timeout=60")
+        #expect(error?.isUnavailable == true)
+        await pool.close()
+    }
+
+    /// The deadline bounds a task's calls together: the second call gets what the first left.
+    @Test func aTasksCallsShareItsDeadline() async throws {
+        try await withTestPool(maxConnections: 1) { pool in
+            let error = await #expect(throws: PostgresError.self) {
+                try await PostgresPool.$deadline.withValue(.now + .milliseconds(600)) {
+                    try await pool.withConnection { try $0.query("SELECT pg_sleep(0.4)") }
+                    try await pool.withConnection { try $0.query("SELECT pg_sleep(30)") }
+                }
+            }
+            #expect(error?.isResponseTimeout == true)
+            #expect(error?.isUnavailable == true)
+            let answer = try await pool.withConnection { try $0.query("SELECT 1").rowCount }
+            #expect(answer == 1, "the abandoned connection was replaced")
+        }
+    }
+
     @Test func queryOnConnectionBrokenMidUseIsUnavailableThenRecovers() async throws {
         try await withTestPool(maxConnections: 1) { pool in
             let error = await #expect(throws: PostgresError.self) {
@@ -181,16 +215,34 @@ import Testing
 
 /// Asks the kernel for a free port on 127.0.0.1.
 func freeLoopbackPort() throws -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+    let listener = try SilentListener()
+    listener.close()
+    return listener.port
+}
+
+/// A loopback TCP socket that listens and never answers: the kernel completes connections into
+/// its backlog, as it does for a frozen server.
+struct SilentListener {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) { [descriptor] pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && listen(descriptor, 16) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
+        }
+        guard listening else {
+            Glibc.close(descriptor)
+            throw PostgresError.unexpected("cannot listen on a loopback socket")
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
     }
-    guard bound else { throw PostgresError.unexpected("cannot bind a loopback socket") }
-    return Int(UInt16(bigEndian: address.sin_port))
+
+    func close() { Glibc.close(descriptor) }
 }

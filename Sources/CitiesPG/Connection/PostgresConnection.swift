@@ -30,6 +30,10 @@ public final class PostgresConnection: @unchecked Sendable {
     private var isClosed = false
     /// When the operation in progress must have had its answer.
     private var deadline: ContinuousClock.Instant?
+    /// How long the operation in progress was given.
+    private var exchangeBudget: Duration = .zero
+    /// No exchange runs past this; the pool sets it from ``PostgresPool/deadline``.
+    var ceiling: ContinuousClock.Instant?
 
     deinit { close() }
 
@@ -40,47 +44,73 @@ public final class PostgresConnection: @unchecked Sendable {
         PQfinish(handle)
     }
 
-    /// Opens a connection; blocks until it is established or has failed. A failed attempt frees
-    /// everything libpq allocated for it.
-    public static func connect(_ configuration: PostgresConfiguration) throws -> PostgresConnection {
+    /// Opens a connection; blocks until it is established or has failed, at most the connect
+    /// timeout (`connect_timeout` of the connection string, else `PGCONNECT_TIMEOUT`, else
+    /// ``PostgresConfiguration/connectTimeoutSeconds``) and never past `deadline`. A failed attempt
+    /// frees everything libpq allocated for it.
+    public static func connect(_ configuration: PostgresConfiguration, until deadline: ContinuousClock.Instant? = nil) throws -> PostgresConnection {
         try configuration.validate()
         // Our defaults come first: with expand_dbname the connection string expands in place of
         // `dbname` and overrides them, and libpq fills whatever is still unset from PG* variables.
-        var parameters: [(String, String)] = [
+        let parameters: [(String, String)] = [
             ("fallback_application_name", configuration.applicationName),
             ("client_encoding", "UTF8"),
+            ("dbname", configuration.connectionString),
         ]
-        if ProcessInfo.processInfo.environment["PGCONNECT_TIMEOUT"] == nil {
-            parameters.append(("connect_timeout", String(configuration.connectTimeoutSeconds)))
-        }
-        parameters.append(("dbname", configuration.connectionString))
         let handle = withCStringArray(parameters.map(\.0)) { keywords in
             withCStringArray(parameters.map(\.1)) { values in
-                PQconnectdbParams(keywords, values, 1)
+                PQconnectStartParams(keywords, values, 1)
             }
         }
         guard let handle else {
             throw PostgresError.connectionFailed(message: "out of memory", target: configuration.redactedDescription)
         }
-        guard PQstatus(handle) == CONNECTION_OK else {
-            let message = String(cString: PQerrorMessage(handle)).trimmingTrailingWhitespace()
+        func failure(_ message: String) -> PostgresError {
             PQfinish(handle)
-            throw PostgresError.connectionFailed(message: message, target: configuration.redactedDescription)
+            return PostgresError.connectionFailed(message: message, target: configuration.redactedDescription)
+        }
+        // libpq ignores connect_timeout when driven through PQconnectPoll; it is enforced here.
+        let timeout = Self.connectTimeout(handle) ?? (getenv("PGCONNECT_TIMEOUT").flatMap { Int(String(cString: $0)) }) ?? configuration.connectTimeoutSeconds
+        var giveUp = ContinuousClock.now + .seconds(timeout > 0 ? max(timeout, 2) : Int(Int32.max))
+        if let deadline { giveUp = min(giveUp, deadline) }
+        var polling = PGRES_POLLING_WRITING
+        while polling != PGRES_POLLING_OK {
+            guard PQstatus(handle) != CONNECTION_BAD, polling != PGRES_POLLING_FAILED else {
+                throw failure(String(cString: PQerrorMessage(handle)).trimmingTrailingWhitespace())
+            }
+            var descriptor = pollfd(fd: PQsocket(handle), events: Int16(polling == PGRES_POLLING_READING ? POLLIN : POLLOUT), revents: 0)
+            let remaining = giveUp - .now
+            guard remaining > .zero else { throw failure("no answer within the connect timeout") }
+            let ready = poll(&descriptor, 1, Int32(clamping: remaining.milliseconds + 1))
+            if ready < 0 && errno != EINTR { throw failure(String(cString: strerror(errno))) }
+            if ready > 0 { polling = PQconnectPoll(handle) }
         }
         // Notices (e.g. "relation already exists, skipping") are informational; libpq would print
         // them to stderr, outside structured logging.
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
         guard PQsetnonblocking(handle, 1) == 0 else {
-            let message = String(cString: PQerrorMessage(handle)).trimmingTrailingWhitespace()
-            PQfinish(handle)
-            throw PostgresError.connectionFailed(message: message, target: configuration.redactedDescription)
+            throw failure(String(cString: PQerrorMessage(handle)).trimmingTrailingWhitespace())
         }
         let connection = PostgresConnection(handle: handle, configuration: configuration)
+        connection.ceiling = deadline
+        defer { connection.ceiling = nil }
         for (setting, timeout) in [("statement_timeout", configuration.statementTimeout), ("lock_timeout", configuration.lockTimeout)] {
             guard let timeout else { continue }
             try connection.query("SELECT set_config($1, $2, false)", [setting, "\(timeout.milliseconds)ms"])
         }
         return connection
+    }
+
+    /// The `connect_timeout` in effect for a connection being made, if any is set.
+    private static func connectTimeout(_ handle: OpaquePointer) -> Int? {
+        guard let options = PQconninfo(handle) else { return nil }
+        defer { PQconninfoFree(options) }
+        var entry = options
+        while let keyword = entry.pointee.keyword {
+            if String(cString: keyword) == "connect_timeout" { return entry.pointee.val.flatMap { Int(String(cString: $0)) } }
+            entry += 1
+        }
+        return nil
     }
 
     // MARK: Queries
@@ -211,9 +241,12 @@ public final class PostgresConnection: @unchecked Sendable {
 
     // MARK: Non-blocking I/O
 
-    /// Runs one whole exchange with the server within ``PostgresConfiguration/responseTimeout``.
+    /// Runs one whole exchange with the server within ``PostgresConfiguration/responseTimeout``
+    /// and before ``ceiling``.
     private func withDeadline<T>(_ body: () throws -> T) throws -> T {
-        deadline = configuration.responseTimeout.map { ContinuousClock.now + $0 }
+        let start = ContinuousClock.now
+        deadline = [configuration.responseTimeout.map { start + $0 }, ceiling].compactMap { $0 }.min()
+        exchangeBudget = deadline.map { $0 - start } ?? .zero
         defer { deadline = nil }
         return try body()
     }
@@ -280,11 +313,11 @@ public final class PostgresConnection: @unchecked Sendable {
         guard descriptor.fd >= 0 else { throw connectionLostError() }
         while true {
             var timeout: Int32 = -1
-            if let deadline, let limit = configuration.responseTimeout {
+            if let deadline {
                 let remaining = deadline - ContinuousClock.now
                 guard remaining > .zero else {
                     close()
-                    throw PostgresError.responseTimeout(limit)
+                    throw PostgresError.responseTimeout(exchangeBudget)
                 }
                 timeout = Int32(clamping: remaining.milliseconds + 1)
             }

@@ -46,6 +46,12 @@ public final class PostgresPool: Sendable {
         }
     }
 
+    /// When set, bounds all the database work of the task that set it (a request, say): waiting for
+    /// a connection, connecting and every exchange end by then, however many calls the task makes,
+    /// with ``PostgresError/poolTimeout(maxConnections:timeout:)``, a failed connection or
+    /// ``PostgresError/responseTimeout(_:)``.
+    @TaskLocal public static var deadline: ContinuousClock.Instant?
+
     public init(configuration: PostgresPoolConfiguration, logger: Logger = Logger(label: "citiesd.postgres")) {
         self.configuration = configuration
         self.logger = logger
@@ -57,7 +63,8 @@ public final class PostgresPool: Sendable {
     /// Runs `body` with a connection on one of the pool's threads.
     @discardableResult
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        let lease = try await acquire()
+        let deadline = Self.deadline
+        let lease = try await acquire(until: deadline)
         let configuration = configuration.connection
         let outcome: (PostgresConnection?, Result<T, Error>)
         do {
@@ -69,13 +76,15 @@ public final class PostgresPool: Sendable {
                         connection = idle
                     case .existing(let broken):
                         broken.close()
-                        connection = try PostgresConnection.connect(configuration)
+                        connection = try PostgresConnection.connect(configuration, until: deadline)
                     case .newSlot:
-                        connection = try PostgresConnection.connect(configuration)
+                        connection = try PostgresConnection.connect(configuration, until: deadline)
                     }
                 } catch {
                     return (nil, .failure(error))
                 }
+                connection.ceiling = deadline
+                defer { connection.ceiling = nil }
                 return (connection, Result { try body(connection) })
             }
         } catch {
@@ -130,7 +139,9 @@ public final class PostgresPool: Sendable {
 
     // MARK: Acquire and release
 
-    private func acquire() async throws -> Lease {
+    private func acquire(until deadline: ContinuousClock.Instant?) async throws -> Lease {
+        var timeout = configuration.acquireTimeout
+        if let deadline { timeout = min(timeout, deadline - .now) }
         let id = state.withLock { state -> UInt64 in
             state.nextWaiterID += 1
             return state.nextWaiterID
@@ -154,15 +165,14 @@ public final class PostgresPool: Sendable {
                     }
                     return false
                 }
-                if mustWait { scheduleTimeout(for: id) }
+                if mustWait { scheduleTimeout(for: id, after: timeout) }
             }
         } onCancel: {
             failWaiter(id, with: CancellationError())
         }
     }
 
-    private func scheduleTimeout(for id: UInt64) {
-        let timeout = configuration.acquireTimeout
+    private func scheduleTimeout(for id: UInt64, after timeout: Duration) {
         let error = PostgresError.poolTimeout(maxConnections: configuration.maxConnections, timeout: timeout)
         let task = Task { [weak self] in
             guard (try? await Task.sleep(for: timeout)) != nil else { return }

@@ -6,6 +6,11 @@ public struct PostgresPoolConfiguration: Sendable, Hashable {
     /// How long a caller waits for a free connection before ``PostgresError/poolTimeout(maxConnections:timeout:)``.
     public var acquireTimeout: Duration
 
+    /// The longest one ``PostgresPool/withConnection(_:)`` takes when the server stops answering:
+    /// the wait for a connection (connecting included) plus one exchange; `nil` when exchanges are
+    /// unbounded. A caller making several calls bounds them together with ``PostgresPool/deadline``.
+    public var operationBound: Duration? { connection.responseTimeout.map { acquireTimeout + $0 } }
+
     public init(connection: PostgresConfiguration, maxConnections: Int = 10, acquireTimeout: Duration = .seconds(5)) {
         precondition(maxConnections > 0, "a pool needs at least one connection")
         self.connection = connection
