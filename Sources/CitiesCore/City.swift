@@ -1,17 +1,21 @@
 import Foundation
 
 /// A city the events site serves: the client-written fields (``CityDraft``, readable directly as
-/// `city.name`, `city.slug`, …) plus what the server sets.
+/// `city.name`, `city.countryCode`, …) plus what the server sets, the slug included (a draft may
+/// leave it to the store to derive).
 @dynamicMemberLookup
 public struct City: Sendable, Hashable, Identifiable {
     public var id: Int64
+    public var slug: String
     public var draft: CityDraft
     public var createdAt: Date
     public var updatedAt: Date
 
-    public init(id: Int64, draft: CityDraft, createdAt: Date, updatedAt: Date) {
+    public init(id: Int64, slug: String, draft: CityDraft, createdAt: Date, updatedAt: Date) {
         self.id = id
+        self.slug = slug
         self.draft = draft
+        self.draft.slug = slug
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
@@ -20,11 +24,15 @@ public struct City: Sendable, Hashable, Identifiable {
         get { draft[keyPath: keyPath] }
         set { draft[keyPath: keyPath] = newValue }
     }
+
+    /// The folded text `search` looks in (``SearchText/document(of:)``).
+    public var searchDocument: String { SearchText.document(of: draft, slug: slug) }
 }
 
 /// The fields a client writes; ``CitySerializer`` produces only valid drafts.
 public struct CityDraft: Sendable, Hashable {
-    public var slug: String
+    /// `nil` on a create: the store derives a free one (``Slug/candidates(name:region:countryCode:)``).
+    public var slug: String?
     public var name: String
     public var countryCode: String
     public var region: String?
@@ -33,10 +41,14 @@ public struct CityDraft: Sendable, Hashable {
     public var longitude: Double?
     public var population: Int64?
     public var isActive: Bool
+    /// Other names the city is known by (other languages and scripts, old names); `search` finds
+    /// the city by any of them.
+    public var alternateNames: [String]
 
     public init(
-        slug: String, name: String, countryCode: String, region: String? = nil, timezone: String,
-        latitude: Double? = nil, longitude: Double? = nil, population: Int64? = nil, isActive: Bool = true
+        slug: String? = nil, name: String, countryCode: String, region: String? = nil, timezone: String,
+        latitude: Double? = nil, longitude: Double? = nil, population: Int64? = nil, isActive: Bool = true,
+        alternateNames: [String] = []
     ) {
         self.slug = slug
         self.name = name
@@ -47,5 +59,9 @@ public struct CityDraft: Sendable, Hashable {
         self.longitude = longitude
         self.population = population
         self.isActive = isActive
+        self.alternateNames = alternateNames
     }
+
+    /// The slugs a create tries, in order, when none was given.
+    public var slugCandidates: some Sequence<String> { Slug.candidates(name: name, region: region, countryCode: countryCode) }
 }

@@ -5,7 +5,7 @@ public struct CityListQuery: Sendable, Hashable {
     public var page: Int
     public var pageSize: Int
     public var ordering: CityOrdering
-    /// Case- and accent-insensitive substring of the name.
+    /// DRF `SearchFilter` terms, each to be found in one of the city's names (``SearchText``).
     public var search: String?
     public var countryCode: String?
     public var isActive: Bool?
@@ -49,13 +49,16 @@ public struct CityOrdering: Sendable, Hashable {
 }
 
 extension CityListQuery {
+    /// ``search`` split into folded terms; none when there is nothing to search for.
+    public var searchTerms: [String] { search.map(SearchText.terms) ?? [] }
+
     /// This query's page of `cities`: filtered, ordered and cut as PostgreSQL does.
     public func page(of cities: some Sequence<CityWithEventCount>) -> CityPage {
-        let needle = search.flatMap { $0.isEmpty ? nil : SearchText.fold($0) }
+        let terms = searchTerms
         let rows = cities.filter { row in
             (countryCode == nil || row.city.countryCode == countryCode)
                 && (isActive == nil || row.city.isActive == isActive)
-                && (needle == nil || SearchText.fold(row.city.name).contains(needle!))
+                && (terms.isEmpty || terms.allSatisfy(row.city.searchDocument.contains))
         }.sorted { ordering.precedes($0, $1) }
         let start = (page - 1) * pageSize
         return CityPage(count: rows.count, results: start < rows.count ? Array(rows[start..<min(rows.count, start + pageSize)]) : [])

@@ -15,6 +15,7 @@ public struct CitySerializer: Sendable {
         public static let longitude = FieldDescription("longitude", .float, label: "Longitude", nullable: true, minValue: -180, maxValue: 180)
         public static let population = FieldDescription("population", .integer, label: "Population", nullable: true, minValue: 0)
         public static let isActive = FieldDescription("is_active", .boolean, label: "Is active")
+        public static let alternateNames = FieldDescription("alternate_names", .list, label: "Alternate names", maxLength: 1000, childMaxLength: 200)
         public static let eventCount = FieldDescription("event_count", .integer, label: "Event count", readOnly: true)
         public static let createdAt = FieldDescription("created_at", .datetime, label: "Created at", readOnly: true)
         public static let updatedAt = FieldDescription("updated_at", .datetime, label: "Updated at", readOnly: true)
@@ -23,7 +24,7 @@ public struct CitySerializer: Sendable {
     /// Every field in representation order, for `OPTIONS` and the OpenAPI document.
     public static let fields: [FieldDescription] = [
         Field.id, Field.slug, Field.name, Field.countryCode, Field.region, Field.timezone, Field.latitude,
-        Field.longitude, Field.population, Field.isActive, Field.eventCount, Field.createdAt, Field.updatedAt,
+        Field.longitude, Field.population, Field.isActive, Field.alternateNames, Field.eventCount, Field.createdAt, Field.updatedAt,
     ]
 
     public init() {}
@@ -47,29 +48,27 @@ public struct CitySerializer: Sendable {
         let longitude = reader.double(Field.longitude)
         let population = reader.integer(Field.population)
         let isActive = reader.bool(Field.isActive)
+        let alternateNames = reader.stringList(Field.alternateNames)
 
         var errors = reader.errors
         let resolvedName = name ?? instance?.name
-        let slug = givenSlug ?? instance?.slug ?? resolvedName.map(Slug.derive)
-        if errors.fields["slug"] == nil, errors.fields["name"] == nil, let slug, slug.isEmpty {
-            errors.add("Could not derive a slug from the name; provide one.", to: "slug")
-        }
         let resolvedLatitude = latitude ?? instance?.latitude
         let resolvedLongitude = longitude ?? instance?.longitude
         if errors.fields["latitude"] == nil, errors.fields["longitude"] == nil, (resolvedLatitude == nil) != (resolvedLongitude == nil) {
             errors.addNonField("latitude and longitude must be given together, or both be null.")
         }
         guard errors.isEmpty,
-              let resolvedName, let slug,
+              let resolvedName,
               let countryCode = countryCode ?? instance?.countryCode,
               let timezone = timezone ?? instance?.timezone
         else {
             throw errors
         }
         return CityDraft(
-            slug: slug, name: resolvedName, countryCode: countryCode, region: region ?? instance?.region,
+            slug: givenSlug ?? instance?.slug, name: resolvedName, countryCode: countryCode, region: region ?? instance?.region,
             timezone: timezone, latitude: resolvedLatitude, longitude: resolvedLongitude,
-            population: population ?? instance?.population, isActive: isActive ?? instance?.isActive ?? true)
+            population: population ?? instance?.population, isActive: isActive ?? instance?.isActive ?? true,
+            alternateNames: alternateNames ?? instance?.alternateNames ?? [])
     }
 
     /// The representation a client reads.
@@ -77,7 +76,7 @@ public struct CitySerializer: Sendable {
         CityRepresentation(
             id: city.id, slug: city.slug, name: city.name, countryCode: city.countryCode, region: city.region,
             timezone: city.timezone, latitude: city.latitude, longitude: city.longitude, population: city.population,
-            isActive: city.isActive, eventCount: eventCount,
+            isActive: city.isActive, alternateNames: city.alternateNames, eventCount: eventCount,
             createdAt: ISOTimestamp.string(from: city.createdAt), updatedAt: ISOTimestamp.string(from: city.updatedAt))
     }
 }
@@ -94,6 +93,7 @@ public struct CityRepresentation: Sendable, Hashable, Codable {
     public var longitude: Double?
     public var population: Int64?
     public var isActive: Bool
+    public var alternateNames: [String]
     public var eventCount: Int
     public var createdAt: String
     public var updatedAt: String
@@ -102,6 +102,7 @@ public struct CityRepresentation: Sendable, Hashable, Codable {
         case id, slug, name, region, timezone, latitude, longitude, population
         case countryCode = "country_code"
         case isActive = "is_active"
+        case alternateNames = "alternate_names"
         case eventCount = "event_count"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
@@ -119,6 +120,7 @@ public struct CityRepresentation: Sendable, Hashable, Codable {
         try container.encode(longitude, forKey: .longitude)
         try container.encode(population, forKey: .population)
         try container.encode(isActive, forKey: .isActive)
+        try container.encode(alternateNames, forKey: .alternateNames)
         try container.encode(eventCount, forKey: .eventCount)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(updatedAt, forKey: .updatedAt)

@@ -1,9 +1,12 @@
 import Foundation
 
 /// Storage of cities, with each city's event count under the default filter. Implementations:
-/// ``InMemoryCityStore`` here, `PostgresCityStore` in CitiesPG; one contract test suite runs on both.
+/// ``InMemoryCitiesStore`` here, `PostgresCitiesStore` and `LiveCitiesStore` in CitiesPG; one
+/// contract test suite runs on all.
 ///
-/// Writes that clash with another city's slug throw ``ValidationErrors`` on `slug`.
+/// A create whose draft has no slug gets the first free one of ``CityDraft/slugCandidates``, even
+/// when other creates race it; an update without a slug keeps the city's. A slug given explicitly
+/// that another city has throws ``ValidationErrors`` on `slug`.
 public protocol CityStore: Sendable {
     func list(_ query: CityListQuery, now: Date) async throws -> CityPage
     func city(id: Int64, now: Date) async throws -> CityWithEventCount?
@@ -34,10 +37,23 @@ public enum CityMessages {
     public static func unknownCity(_ id: Int64) -> String { "Invalid pk \"\(id)\" - object does not exist." }
 }
 
-/// The accent- and case-folded form of a name that `search` matches against.
+/// What `search` matches, as DRF's `SearchFilter` does: the search splits into terms (on
+/// whitespace and commas) and a city matches when each term is in one of its names (name, slug,
+/// region, alternate names), ignoring case, accents and width, in any script.
 public enum SearchText {
     public static func fold(_ text: String) -> String {
         text.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: nil)
+    }
+
+    /// The folded terms of a `search` value; none for a blank one.
+    public static func terms(_ search: String) -> [String] {
+        fold(search).split(whereSeparator: { $0.isWhitespace || $0 == "," || $0 == "\0" }).map(String.init)
+    }
+
+    /// Every name of a city, folded, one per line: no term holds a line break, so none matches
+    /// across two names.
+    public static func document(of draft: CityDraft, slug: String) -> String {
+        ([draft.name, slug] + (draft.region.map { [$0] } ?? []) + draft.alternateNames).map(fold).joined(separator: "\n")
     }
 }
 

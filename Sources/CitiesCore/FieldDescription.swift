@@ -3,6 +3,8 @@
 public struct FieldDescription: Sendable, Hashable {
     public enum Kind: String, Sendable {
         case string, slug, integer, float, boolean, choice, datetime
+        /// DRF's ListField of strings: ``maxLength`` bounds the items, ``childMaxLength`` each item.
+        case list
     }
 
     public var name: String
@@ -15,10 +17,11 @@ public struct FieldDescription: Sendable, Hashable {
     public var minValue: Double?
     public var maxValue: Double?
     public var choices: [String]?
+    public var childMaxLength: Int?
 
     public init(
         _ name: String, _ kind: Kind, label: String, required: Bool = false, readOnly: Bool = false, nullable: Bool = false,
-        maxLength: Int? = nil, minValue: Double? = nil, maxValue: Double? = nil, choices: [String]? = nil
+        maxLength: Int? = nil, minValue: Double? = nil, maxValue: Double? = nil, choices: [String]? = nil, childMaxLength: Int? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -30,6 +33,7 @@ public struct FieldDescription: Sendable, Hashable {
         self.minValue = minValue
         self.maxValue = maxValue
         self.choices = choices
+        self.childMaxLength = childMaxLength
     }
 
     /// DRF SimpleMetadata's description of the field.
@@ -38,6 +42,11 @@ public struct FieldDescription: Sendable, Hashable {
             "type": .string(kind.rawValue), "required": .bool(required), "read_only": .bool(readOnly), "label": .string(label),
         ]
         if let maxLength { object["max_length"] = .integer(Int64(maxLength)) }
+        if kind == .list {
+            var child: [String: JSONValue] = ["type": "string", "required": true, "read_only": false]
+            if let childMaxLength { child["max_length"] = .integer(Int64(childMaxLength)) }
+            object["child"] = .object(child)
+        }
         if let minValue { object["min_value"] = .number(minValue) }
         if let maxValue { object["max_value"] = .number(maxValue) }
         if let choices {

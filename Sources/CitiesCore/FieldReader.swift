@@ -45,32 +45,62 @@ public struct FieldReader: Sendable {
 
     /// CharField: strings (and numbers, as DRF accepts them), trimmed, not blank unless allowed.
     public mutating func string(_ description: FieldDescription) -> String?? {
-        let field = description.name
         guard let present = raw(description) else { return nil }
         guard let value = present else { return .some(nil) }
+        switch Self.text(value, maxLength: description.maxLength) {
+        case .success(let text): return .some(text)
+        case .failure(let message):
+            fail(description.name, message.text)
+            return nil
+        }
+    }
+
+    /// ListField of CharFields: a JSON array of strings, each read as ``string(_:)`` reads one;
+    /// repeated items are kept once. An item's error names its position.
+    public mutating func stringList(_ description: FieldDescription) -> [String]? {
+        let field = description.name
+        guard let present = raw(description), let value = present else { return nil }
+        guard case .array(let items) = value else {
+            fail(field, "Expected a list of items but got type \"\(value.pythonTypeName)\".")
+            return nil
+        }
+        if let maxLength = description.maxLength, items.count > maxLength {
+            fail(field, "Ensure this field has no more than \(maxLength) elements.")
+            return nil
+        }
+        var texts: [String] = []
+        var seen: Set<String> = []
+        var failed = false
+        for (index, item) in items.enumerated() {
+            switch Self.text(item, maxLength: description.childMaxLength) {
+            case .success(let text): if seen.insert(text).inserted { texts.append(text) }
+            case .failure(let message):
+                fail(field, "Item \(index): \(message.text)")
+                failed = true
+            }
+        }
+        return failed ? nil : texts
+    }
+
+    private struct Message: Error {
+        let text: String
+    }
+
+    private static func text(_ value: JSONValue, maxLength: Int?) -> Result<String, Message> {
         let text: String
         switch value {
         case .string(let string): text = string
         case .integer(let number): text = String(number)
         case .number(let number): text = String(number)
-        default:
-            fail(field, "Not a valid string.")
-            return nil
+        default: return .failure(Message(text: "Not a valid string."))
         }
-        if text.unicodeScalars.contains("\u{0}") {
-            fail(field, "Null characters are not allowed.")
-            return nil
-        }
+        if text.unicodeScalars.contains("\u{0}") { return .failure(Message(text: "Null characters are not allowed.")) }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty {
-            fail(field, "This field may not be blank.")
-            return nil
+        if trimmed.isEmpty { return .failure(Message(text: "This field may not be blank.")) }
+        if let maxLength, trimmed.count > maxLength {
+            return .failure(Message(text: "Ensure this field has no more than \(maxLength) characters."))
         }
-        if let maxLength = description.maxLength, trimmed.count > maxLength {
-            fail(field, "Ensure this field has no more than \(maxLength) characters.")
-            return nil
-        }
-        return .some(trimmed)
+        return .success(trimmed)
     }
 
     /// IntegerField: integers, integral floats and numeric strings.

@@ -26,9 +26,16 @@ public actor InMemoryCitiesStore: CityStore, EventStore, EventCountQuery {
     }
 
     public func create(_ draft: CityDraft) throws -> City {
-        try checkSlugIsFree(draft.slug, except: nil)
+        let slug: String
+        if let given = draft.slug {
+            try checkSlugIsFree(given, except: nil)
+            slug = given
+        } else {
+            let taken = Set(cities.values.map(\.slug))
+            slug = draft.slugCandidates.first { !taken.contains($0) }!
+        }
         let now = clock()
-        let city = City(id: nextID, draft: draft, createdAt: now, updatedAt: now)
+        let city = City(id: nextID, slug: slug, draft: draft, createdAt: now, updatedAt: now)
         nextID += 1
         cities[city.id] = city
         return city
@@ -36,8 +43,9 @@ public actor InMemoryCitiesStore: CityStore, EventStore, EventCountQuery {
 
     public func update(id: Int64, with draft: CityDraft) throws -> City? {
         guard let existing = cities[id] else { return nil }
-        try checkSlugIsFree(draft.slug, except: id)
-        let city = City(id: id, draft: draft, createdAt: existing.createdAt, updatedAt: clock())
+        let slug = draft.slug ?? existing.slug
+        try checkSlugIsFree(slug, except: id)
+        let city = City(id: id, slug: slug, draft: draft, createdAt: existing.createdAt, updatedAt: clock())
         cities[id] = city
         return city
     }

@@ -11,10 +11,12 @@ public enum Slug {
             }
     }
 
-    /// Derives a slug from a name: accents folded (`Düsseldorf` → `dusseldorf`), everything that is
-    /// not an ASCII letter or digit becomes a hyphen. Empty when the name has no Latin letters or digits.
+    /// Derives a slug from a name: other scripts transliterated to Latin (`Москва` → `moskva`,
+    /// `東京` → `dong-jing`), accents folded (`Düsseldorf` → `dusseldorf`), everything that is not
+    /// an ASCII letter or digit a hyphen. Empty only when nothing of the name survives that.
     public static func derive(from name: String) -> String {
-        let folded = name.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: nil)
+        let latin = name.unicodeScalars.allSatisfy(\.isASCII) ? name : name.applyingTransform(.toLatin, reverse: false) ?? name
+        let folded = latin.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: nil)
         var slug = ""
         var pendingHyphen = false
         for character in folded {
@@ -30,11 +32,37 @@ public enum Slug {
                 }
             }
         }
-        if slug.count > maximumLength {
-            slug = String(slug.prefix(maximumLength))
-            while slug.hasSuffix("-") { slug.removeLast() }
+        return truncated(slug, to: maximumLength)
+    }
+
+    /// The slugs to try, in order, for a city given none: the name (`richmond`), then with the
+    /// region (`richmond-virginia`), then with the country (`richmond-us`), then with both
+    /// (`richmond-virginia-us`), then that numbered from 2 (`richmond-virginia-us-2`, …). Names
+    /// with nothing to derive from start from `city`. Endless: take the first that is free.
+    public static func candidates(name: String, region: String?, countryCode: String) -> some Sequence<String> {
+        let base = derive(from: name).isEmpty ? "city" : derive(from: name)
+        var named = [base]
+        let regionPart = region.map(derive(from:)).flatMap { $0.isEmpty ? nil : $0 }
+        let countryPart = countryCode.lowercased()
+        if let regionPart { named.append("\(base)-\(regionPart)") }
+        named.append("\(base)-\(countryPart)")
+        if let regionPart { named.append("\(base)-\(regionPart)-\(countryPart)") }
+        named = named.map { truncated($0, to: maximumLength) }
+        var seen: Set<String> = []
+        named = named.filter { seen.insert($0).inserted }
+        let last = named.last!
+        let numbered = (2...).lazy.map { number in
+            let suffix = "-\(number)"
+            return truncated(last, to: maximumLength - suffix.count) + suffix
         }
-        return slug
+        return sequence(state: (named.makeIterator(), numbered.makeIterator())) { state in state.0.next() ?? state.1.next() }
+    }
+
+    private static func truncated(_ slug: String, to length: Int) -> String {
+        guard slug.count > length else { return slug }
+        var cut = String(slug.prefix(length))
+        while cut.hasSuffix("-") { cut.removeLast() }
+        return cut
     }
 
     /// Letters that diacritic folding leaves alone.

@@ -7,8 +7,8 @@ enum SampleData {
     static let cities: [CityDraft] = [
         CityDraft(slug: "berlin", name: "Berlin", countryCode: "DE", region: "Berlin", timezone: "Europe/Berlin", latitude: 52.52, longitude: 13.405, population: 3_850_809),
         CityDraft(slug: "dusseldorf", name: "Düsseldorf", countryCode: "DE", region: "North Rhine-Westphalia", timezone: "Europe/Berlin", latitude: 51.2277, longitude: 6.7735, population: 629_047),
-        CityDraft(slug: "munchen", name: "München", countryCode: "DE", region: "Bavaria", timezone: "Europe/Berlin", latitude: 48.1351, longitude: 11.582, population: 1_512_491),
-        CityDraft(slug: "koln", name: "Köln", countryCode: "DE", region: "North Rhine-Westphalia", timezone: "Europe/Berlin", latitude: 50.9375, longitude: 6.9603, population: 1_084_831),
+        CityDraft(slug: "munchen", name: "München", countryCode: "DE", region: "Bavaria", timezone: "Europe/Berlin", latitude: 48.1351, longitude: 11.582, population: 1_512_491, alternateNames: ["Munich", "Monaco di Baviera"]),
+        CityDraft(slug: "koln", name: "Köln", countryCode: "DE", region: "North Rhine-Westphalia", timezone: "Europe/Berlin", latitude: 50.9375, longitude: 6.9603, population: 1_084_831, alternateNames: ["Cologne", "Colonia"]),
         CityDraft(slug: "paris", name: "Paris", countryCode: "FR", region: "Île-de-France", timezone: "Europe/Paris", latitude: 48.8566, longitude: 2.3522, population: 2_102_650),
         CityDraft(slug: "lyon", name: "Lyon", countryCode: "FR", region: "Auvergne-Rhône-Alpes", timezone: "Europe/Paris", latitude: 45.764, longitude: 4.8357, population: 522_250),
         CityDraft(slug: "zurich", name: "Zürich", countryCode: "CH", region: "Zürich", timezone: "Europe/Zurich", latitude: 47.3769, longitude: 8.5417, population: 421_878),
@@ -18,7 +18,7 @@ enum SampleData {
         CityDraft(slug: "madrid", name: "Madrid", countryCode: "ES", region: "Community of Madrid", timezone: "Europe/Madrid", latitude: 40.4168, longitude: -3.7038, population: 3_332_035),
         CityDraft(slug: "sao-paulo", name: "São Paulo", countryCode: "BR", region: "São Paulo", timezone: "America/Sao_Paulo", latitude: -23.5558, longitude: -46.6396, population: 11_451_245),
         CityDraft(slug: "new-york", name: "New York", countryCode: "US", region: "New York", timezone: "America/New_York", latitude: 40.7128, longitude: -74.006, population: 8_258_035),
-        CityDraft(slug: "tokyo", name: "東京", countryCode: "JP", region: "Tokyo", timezone: "Asia/Tokyo", latitude: 35.6762, longitude: 139.6503, population: 14_094_034),
+        CityDraft(slug: "tokyo", name: "東京", countryCode: "JP", region: "Tokyo", timezone: "Asia/Tokyo", latitude: 35.6762, longitude: 139.6503, population: 14_094_034, alternateNames: ["Tokyo", "Tokio"]),
         CityDraft(slug: "reykjavik", name: "Reykjavík", countryCode: "IS", region: nil, timezone: "Atlantic/Reykjavik", latitude: 64.1466, longitude: -21.9426, population: 139_875),
         CityDraft(slug: "hamburg", name: "Hamburg", countryCode: "DE", region: "Hamburg", timezone: "Europe/Berlin", latitude: 53.5511, longitude: 9.9937, population: 1_892_122),
         CityDraft(slug: "frankfurt-am-main", name: "Frankfurt am Main", countryCode: "DE", region: "Hesse", timezone: "Europe/Berlin", latitude: 50.1109, longitude: 8.6821, population: 773_068),
@@ -41,6 +41,7 @@ enum SampleData {
         CityDraft(slug: "lisboa", name: "Lisboa", countryCode: "PT", region: "Lisbon", timezone: "Europe/Lisbon", latitude: 38.7223, longitude: -9.1393, population: 548_703),
         CityDraft(slug: "roma", name: "Roma", countryCode: "IT", region: "Lazio", timezone: "Europe/Rome", latitude: 41.9028, longitude: 12.4964, population: 2_755_309),
         CityDraft(slug: "milano", name: "Milano", countryCode: "IT", region: "Lombardy", timezone: "Europe/Rome", latitude: 45.4642, longitude: 9.19, population: 1_371_498),
+        CityDraft(slug: "moskva", name: "Москва", countryCode: "RU", region: "Moscow", timezone: "Europe/Moscow", latitude: 55.7558, longitude: 37.6173, population: 13_010_112, alternateNames: ["Moscow", "Moskau", "Moscou"]),
         CityDraft(slug: "dublin", name: "Dublin", countryCode: "IE", region: "Leinster", timezone: "Europe/Dublin", latitude: 53.3498, longitude: -6.2603, population: 592_713),
     ]
 
@@ -52,16 +53,17 @@ enum SampleData {
             try connection.execute(script: "LOCK TABLE cities IN SHARE ROW EXCLUSIVE MODE")
             guard try connection.query("SELECT count(*) FROM cities").first?.decode(Int.self, at: 0) == 0 else { return nil }
             let cityRows: [[String?]] = cities.map { city in
-                [city.slug, city.name, SearchText.fold(city.name), city.countryCode, city.region, city.timezone,
-                 city.latitude.map { "\($0)" }, city.longitude.map { "\($0)" }, city.population.map { "\($0)" }]
+                [city.slug, city.name, SearchText.document(of: city, slug: city.slug!), city.countryCode, city.region, city.timezone,
+                 city.latitude.map { "\($0)" }, city.longitude.map { "\($0)" }, city.population.map { "\($0)" },
+                 PostgresArrayLiteral(city.alternateNames).text]
             }
             try connection.copy(
-                "COPY cities (slug, name, search_name, country_code, region, timezone, latitude, longitude, population) FROM STDIN",
+                "COPY cities (slug, name, search_name, country_code, region, timezone, latitude, longitude, population, alternate_names) FROM STDIN",
                 rows: cityRows)
             let ids = try connection.query("SELECT slug, id FROM cities").rows.reduce(into: [String: Int]()) { ids, row in
                 ids[try row.decode(String.self, at: 0)] = try row.decode(Int.self, at: 1)
             }
-            let eventRows = events(cityIDs: cities.compactMap { ids[$0.slug] }, now: now)
+            let eventRows = events(cityIDs: cities.compactMap { $0.slug.flatMap { ids[$0] } }, now: now)
             let events = try connection.copy(
                 "COPY events (external_id, city_id, category, starts_at, ends_at, status) FROM STDIN", rows: eventRows)
             return (cities.count, events)

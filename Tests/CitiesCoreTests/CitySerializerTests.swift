@@ -1,4 +1,4 @@
-import CitiesCore
+@testable import CitiesCore
 import Foundation
 import Testing
 
@@ -20,9 +20,9 @@ import Testing
         }
     }
 
-    @Test func createDerivesSlugNormalisesCountryAndDefaults() throws {
+    @Test func createNormalisesCountryAndDefaults() throws {
         let draft = try serializer.validate(json(#"{"name": "  Düsseldorf ", "country_code": "de", "timezone": "Europe/Berlin", "id": 99, "event_count": 5}"#))
-        #expect(draft == CityDraft(slug: "dusseldorf", name: "Düsseldorf", countryCode: "DE", timezone: "Europe/Berlin"))
+        #expect(draft == CityDraft(name: "Düsseldorf", countryCode: "DE", timezone: "Europe/Berlin"))
     }
 
     @Test func reportsEveryFieldErrorAtOnce() throws {
@@ -70,12 +70,28 @@ import Testing
         #expect(try errors("\"city\"") == ["non_field_errors": ["Invalid data. Expected a dictionary, but got str."]])
     }
 
-    @Test func namesWithoutLatinLettersNeedAnExplicitSlug() throws {
-        #expect(try errors(#"{"name": "東京", "country_code": "JP", "timezone": "Asia/Tokyo"}"#) == [
-            "slug": ["Could not derive a slug from the name; provide one."],
+    @Test func aCreateWithoutSlugLeavesItToTheStore() throws {
+        let derived = try serializer.validate(json(#"{"name": "東京", "country_code": "JP", "timezone": "Asia/Tokyo"}"#))
+        #expect(derived.slug == nil)
+        let given = try serializer.validate(json(#"{"name": "東京", "slug": "tokyo", "country_code": "JP", "timezone": "Asia/Tokyo"}"#))
+        #expect(given.slug == "tokyo")
+    }
+
+    @Test func alternateNamesAreAListOfStrings() throws {
+        let draft = try serializer.validate(json(#"{"name": "Köln", "country_code": "DE", "timezone": "Europe/Berlin", "alternate_names": [" Cologne ", "Colonia", "Cologne"]}"#))
+        #expect(draft.alternateNames == ["Cologne", "Colonia"], "trimmed, repeats kept once")
+        #expect(try errors(#"{"name": "Köln", "country_code": "DE", "timezone": "Europe/Berlin", "alternate_names": "Cologne"}"#) == [
+            "alternate_names": [#"Expected a list of items but got type "str"."#],
         ])
-        let draft = try serializer.validate(json(#"{"name": "東京", "slug": "tokyo", "country_code": "JP", "timezone": "Asia/Tokyo"}"#))
-        #expect(draft.slug == "tokyo")
+        #expect(try errors(#"{"name": "Köln", "country_code": "DE", "timezone": "Europe/Berlin", "alternate_names": ["ok", 3, "", null]}"#) == [
+            "alternate_names": ["Item 2: This field may not be blank.", "Item 3: Not a valid string."],
+        ])
+        let many = "[" + Array(repeating: "\"x\"", count: 1001).joined(separator: ",") + "]"
+        #expect(try errors(#"{"name": "Köln", "country_code": "DE", "timezone": "Europe/Berlin", "alternate_names": "# + many + "}") == [
+            "alternate_names": ["Ensure this field has no more than 1000 elements."],
+        ])
+        let kept = try serializer.validate(json(#"{"population": 1}"#), instance: draft, partial: true)
+        #expect(kept.alternateNames == ["Cologne", "Colonia"])
     }
 
     @Test func partialUpdateValidatesOnlyGivenFieldsAgainstTheInstance() throws {
@@ -102,12 +118,12 @@ import Testing
 
     @Test func representationUsesSnakeCaseNullsAndUTCMicroseconds() throws {
         let city = City(
-            id: 7, draft: CityDraft(slug: "reykjavik", name: "Reykjavík", countryCode: "IS", timezone: "Atlantic/Reykjavik"),
+            id: 7, slug: "reykjavik", draft: CityDraft(name: "Reykjavík", countryCode: "IS", timezone: "Atlantic/Reykjavik", alternateNames: ["Reikiavik"]),
             createdAt: Date(timeIntervalSince1970: 1_790_000_000.5), updatedAt: Date(timeIntervalSince1970: 1_790_000_001.000001))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let text = String(decoding: try encoder.encode(serializer.representation(of: city, eventCount: 3)), as: UTF8.self)
-        #expect(text == #"{"country_code":"IS","created_at":"2026-09-21T14:13:20.500000Z","event_count":3,"id":7,"is_active":true,"latitude":null,"longitude":null,"name":"Reykjavík","population":null,"region":null,"slug":"reykjavik","timezone":"Atlantic\/Reykjavik","updated_at":"2026-09-21T14:13:21.000001Z"}"#)
+        #expect(text == #"{"alternate_names":["Reikiavik"],"country_code":"IS","created_at":"2026-09-21T14:13:20.500000Z","event_count":3,"id":7,"is_active":true,"latitude":null,"longitude":null,"name":"Reykjavík","population":null,"region":null,"slug":"reykjavik","timezone":"Atlantic\/Reykjavik","updated_at":"2026-09-21T14:13:21.000001Z"}"#)
     }
 }
 
@@ -115,11 +131,22 @@ import Testing
     @Test(arguments: [
         ("Düsseldorf", "dusseldorf"), ("São Paulo", "sao-paulo"), ("Łódź", "lodz"), ("Straße 1", "strasse-1"),
         ("  Frankfurt am Main ", "frankfurt-am-main"), ("Saint-Étienne", "saint-etienne"), ("København", "kobenhavn"),
-        ("東京", ""), ("A -- B", "a-b"),
+        ("A -- B", "a-b"), ("Москва", "moskva"), ("東京", "dong-jing"), ("Αθήνα", "athena"), ("서울", "seoul"), ("!!!", ""),
     ])
     func derivesLowercaseASCII(_ name: String, _ slug: String) {
         #expect(Slug.derive(from: name) == slug)
         #expect(slug.isEmpty || Slug.isValid(slug))
+    }
+
+    @Test func candidatesGoFromTheNameToRegionCountryAndNumbers() {
+        let richmond = Array(Slug.candidates(name: "Richmond", region: "Virginia", countryCode: "US").prefix(6))
+        #expect(richmond == ["richmond", "richmond-virginia", "richmond-us", "richmond-virginia-us", "richmond-virginia-us-2", "richmond-virginia-us-3"])
+        let naga = Array(Slug.candidates(name: "Naga", region: nil, countryCode: "PH").prefix(3))
+        #expect(naga == ["naga", "naga-ph", "naga-ph-2"])
+        let nothing = Array(Slug.candidates(name: "!!!", region: "!!", countryCode: "JP").prefix(2))
+        #expect(nothing == ["city", "city-jp"])
+        let long = String(repeating: "a", count: 250)
+        #expect(Slug.candidates(name: long, region: nil, countryCode: "DE").prefix(20).allSatisfy(Slug.isValid))
     }
 
     @Test func validity() {
@@ -140,10 +167,22 @@ import Testing
         #expect((240...260).contains(CountryCode.assigned.count))
     }
 
-    @Test func timeZones() {
-        #expect(TimeZoneName.isValid("Europe/Berlin"))
-        #expect(TimeZoneName.isValid("UTC"))
+    @Test func timeZonesComeFromTheSystemsIANADatabase() throws {
+        try TimeZoneName.requireDatabase()
+        for name in ["Asia/Kolkata", "America/Argentina/Buenos_Aires", "Etc/UTC", "Europe/Berlin", "UTC", "Asia/Calcutta", "Etc/GMT+5"] {
+            #expect(TimeZoneName.isValid(name), "\(name)")
+        }
         #expect(!TimeZoneName.isValid("Europe/Atlantis"))
+        #expect(!TimeZoneName.isValid("asia/kolkata"))
+        #expect(TimeZoneName.known.count > 590, "every zone and link of tzdata (2025: 447 zones, 151 links)")
+        let choices = try #require(CitySerializer.Field.timezone.choices)
+        #expect(Set(choices) == TimeZoneName.known)
+    }
+
+    @Test func aMissingTimeZoneDatabaseSaysWhatToInstall() {
+        let missing = URL(fileURLWithPath: "/nonexistent/zoneinfo/tzdata.zi")
+        let error = #expect(throws: TimeZoneDatabaseError.self) { try TimeZoneName.load(from: missing) }
+        #expect(error?.description.contains("apt-get install tzdata") == true)
     }
 
     @Test func timestampsRoundTrip() throws {

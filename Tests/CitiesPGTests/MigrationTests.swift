@@ -74,7 +74,7 @@ import Testing
                     try connection.query("INSERT INTO cities (slug, name, country_code, timezone) VALUES ($1, $2, 'DE', 'UTC')", ["c\(index)", name])
                 }
                 try MigrationRunner(migrations: all).migrate(on: connection)
-                return try connection.query("SELECT search_name FROM cities ORDER BY id").rows.map { try $0.decode(String.self, at: 0) }
+                return try connection.query("SELECT split_part(search_name, E'\\n', 1) FROM cities ORDER BY id").rows.map { try $0.decode(String.self, at: 0) }
             }
             #expect(Array(folded.prefix(5)) == names.prefix(5).map(SearchText.fold))
             #expect(folded[5] == "łodz", "letters without a decomposition stay; only rows from before 0002 are folded in SQL")

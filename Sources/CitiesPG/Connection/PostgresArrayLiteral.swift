@@ -9,6 +9,11 @@ public struct PostgresArrayLiteral: PostgresEncodable {
     }
 
     public func postgresParameter() -> PostgresParameterValue {
+        .text(text)
+    }
+
+    /// `{"a","b"}`: the parameter's text, also what COPY's text format takes for an array column.
+    public var text: String {
         let quoted = elements.map { element -> String in
             var escaped = "\""
             for character in element {
@@ -17,6 +22,40 @@ public struct PostgresArrayLiteral: PostgresEncodable {
             }
             return escaped + "\""
         }
-        return .text("{" + quoted.joined(separator: ",") + "}")
+        return "{" + quoted.joined(separator: ",") + "}"
+    }
+}
+
+extension PostgresArrayLiteral: PostgresDecodable {
+    /// Reads a one-dimensional `text[]` column (binary format: dimensions, flags, element type,
+    /// then each element's length and bytes). NULL elements are refused.
+    public static func decode(from cell: PostgresCell) throws -> PostgresArrayLiteral {
+        guard cell.typeOID == PostgresTypeOID.textArray else { throw cell.mismatch(PostgresArrayLiteral.self) }
+        var reader = BinaryReader(bytes: cell.bytes)
+        guard let dimensions = reader.int32(), reader.int32() != nil, reader.int32() != nil else { throw cell.mismatch(PostgresArrayLiteral.self) }
+        if dimensions == 0 { return PostgresArrayLiteral([]) }
+        guard dimensions == 1, let count = reader.int32(), reader.int32() != nil, count >= 0 else { throw cell.mismatch(PostgresArrayLiteral.self) }
+        var elements: [String] = []
+        elements.reserveCapacity(Int(count))
+        for _ in 0..<count {
+            guard let length = reader.int32(), length >= 0, let bytes = reader.take(Int(length)) else { throw cell.mismatch(PostgresArrayLiteral.self) }
+            elements.append(String(decoding: bytes, as: UTF8.self))
+        }
+        return PostgresArrayLiteral(elements)
+    }
+
+    private struct BinaryReader {
+        let bytes: UnsafeRawBufferPointer
+        var offset = 0
+
+        mutating func int32() -> Int32? {
+            take(4).map { $0.reduce(0) { ($0 << 8) | Int32($1) } }
+        }
+
+        mutating func take(_ count: Int) -> UnsafeRawBufferPointer? {
+            guard count <= bytes.count - offset else { return nil }
+            defer { offset += count }
+            return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count])
+        }
     }
 }

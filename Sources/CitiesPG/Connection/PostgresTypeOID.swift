@@ -7,6 +7,7 @@ public enum PostgresTypeOID {
     public static let int2: UInt32 = 21
     public static let int4: UInt32 = 23
     public static let text: UInt32 = 25
+    public static let textArray: UInt32 = 1009
     public static let oid: UInt32 = 26
     public static let json: UInt32 = 114
     public static let float4: UInt32 = 700
@@ -30,6 +31,7 @@ public enum PostgresTypeOID {
         case int2: return "int2"
         case int4: return "int4"
         case text: return "text"
+        case textArray: return "text[]"
         case oid: return "oid"
         case json: return "json"
         case float4: return "float4"

@@ -12,7 +12,7 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
 
     static let cityColumns = """
         c.id, c.slug, c.name, c.country_code, c.region, c.timezone, c.latitude, c.longitude,
-        c.population, c.is_active, c.created_at, c.updated_at
+        c.population, c.is_active, c.alternate_names, c.created_at, c.updated_at
         """
 
     // The count fragments below leave `$1` to the query they are part of; `$2` is the categories
@@ -55,7 +55,8 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
     // MARK: CityStore
 
     public func list(_ query: CityListQuery, now: Date) async throws -> CityPage {
-        let pattern = query.search.flatMap { $0.isEmpty ? nil : "%" + Self.escapeLike(SearchText.fold($0)) + "%" }
+        let terms = query.searchTerms
+        let patterns = terms.isEmpty ? nil : PostgresArrayLiteral(terms.map { "%" + Self.escapeLike($0) + "%" })
         let sql = """
             WITH counts AS (\(Self.currentCounts)),
             matching AS (
@@ -63,7 +64,7 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
                 FROM cities c LEFT JOIN counts ON counts.city_id = c.id
                 WHERE ($1::text IS NULL OR c.country_code = $1::text)
                   AND ($4::bool IS NULL OR c.is_active = $4::bool)
-                  AND ($5::text IS NULL OR c.search_name LIKE $5::text ESCAPE '\\')
+                  AND ($5::text[] IS NULL OR c.search_name LIKE ALL ($5::text[]))
             )
             SELECT total.n, page.* FROM (SELECT count(*) AS n FROM matching) total
             LEFT JOIN LATERAL (
@@ -71,7 +72,7 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
             ) page ON true
             """
         let parameters: [(any PostgresEncodable)?] = [
-            query.countryCode, nil, now, query.isActive, pattern, query.pageSize, (query.page - 1) * query.pageSize,
+            query.countryCode, nil, now, query.isActive, patterns, query.pageSize, (query.page - 1) * query.pageSize,
         ]
         return try await pool.withConnection { connection in
             let rows = try connection.query(sql, parameters).rows
@@ -97,26 +98,52 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
         }
     }
 
+    /// Without a slug, the first free one of the draft's candidates: those already taken are
+    /// skipped in one query per batch, and a candidate another create takes meanwhile is passed
+    /// over (`ON CONFLICT DO NOTHING` waits for that create to commit or roll back).
     public func create(_ draft: CityDraft) async throws -> City {
-        let sql = """
-            INSERT INTO cities AS c (slug, name, country_code, region, timezone, latitude, longitude, population, is_active, search_name)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-            RETURNING \(Self.cityColumns)
+        let insert = """
+            INSERT INTO cities AS c (\(Self.writtenColumns))
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11)
             """
-        guard let city = try await writeCity(sql, Self.parameters(of: draft)) else {
-            throw PostgresError.unexpected("INSERT … RETURNING returned no row")
+        @Sendable func parameters(_ draft: CityDraft, slug: String) -> [(any PostgresEncodable)?] {
+            Self.parameters(of: draft) + [SearchText.document(of: draft, slug: slug)]
         }
-        return city
+        if let slug = draft.slug {
+            guard let city = try await writeCity(insert + " RETURNING \(Self.cityColumns)", parameters(draft, slug: slug)) else {
+                throw PostgresError.unexpected("INSERT … RETURNING returned no row")
+            }
+            return city
+        }
+        let candidates = Array(draft.slugCandidates.prefix(Self.slugCandidateLimit))
+        let created = try await write { connection -> City? in
+            for batch in stride(from: 0, to: candidates.count, by: 16).map({ Array(candidates[$0..<min($0 + 16, candidates.count)]) }) {
+                let taken = Set(try connection.query("SELECT slug FROM cities WHERE slug = ANY ($1::text[])", [PostgresArrayLiteral(batch)])
+                    .rows.map { try $0.decode(String.self, at: 0) })
+                for slug in batch where !taken.contains(slug) {
+                    var named = draft
+                    named.slug = slug
+                    let row = try connection.query(insert + " ON CONFLICT (slug) DO NOTHING RETURNING \(Self.cityColumns)", parameters(named, slug: slug)).first
+                    if let row { return try Self.city(from: row) }
+                }
+            }
+            return nil
+        }
+        guard let created else {
+            throw ValidationErrors(["slug": ["Could not find a free slug for this name; provide one."]])
+        }
+        return created
     }
 
+    /// Without a slug, the city keeps its own.
     public func update(id: Int64, with draft: CityDraft) async throws -> City? {
         let sql = """
-            UPDATE cities AS c SET slug = $1, name = $2, country_code = $3, region = $4, timezone = $5, latitude = $6,
-                longitude = $7, population = $8, is_active = $9, search_name = $10
-            WHERE c.id = $11
+            UPDATE cities AS c SET (\(Self.writtenColumns)) = (COALESCE($1, c.slug), $2, $3, $4, $5, $6, $7, $8, $9, $10::text[],
+                concat_ws(E'\\n', $11::text, COALESCE($1, c.slug), $12::text))
+            WHERE c.id = $13
             RETURNING \(Self.cityColumns)
             """
-        return try await writeCity(sql, Self.parameters(of: draft) + [id])
+        return try await writeCity(sql, Self.parameters(of: draft) + [SearchText.fold(draft.name), Self.otherNames(of: draft), id])
     }
 
     public func delete(id: Int64) async throws -> Bool {
@@ -269,20 +296,38 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
         }
     }
 
+    /// A create tries this many slugs before asking for one.
+    static let slugCandidateLimit = 10_000
+
+    /// The columns a write sets, in the order of ``parameters(of:)``.
+    static let writtenColumns = """
+        slug, name, country_code, region, timezone, latitude, longitude, population, is_active, alternate_names, search_name
+        """
+
+    /// `$1`…`$10` for ``writtenColumns``; the last, the search document, needs the slug (a create
+    /// passes it; an update may keep the city's and assembles the document in SQL).
     static func parameters(of draft: CityDraft) -> [(any PostgresEncodable)?] {
         [draft.slug, draft.name, draft.countryCode, draft.region, draft.timezone, draft.latitude, draft.longitude,
-         draft.population, draft.isActive, SearchText.fold(draft.name)]
+         draft.population, draft.isActive, PostgresArrayLiteral(draft.alternateNames)]
+    }
+
+    /// The folded region and alternate names, the part of the search document after the slug.
+    static func otherNames(of draft: CityDraft) -> String? {
+        let names = (draft.region.map { [$0] } ?? []) + draft.alternateNames
+        return names.isEmpty ? nil : names.map(SearchText.fold).joined(separator: "\n")
     }
 
     static func city(from row: PostgresRow) throws -> City {
         City(
             id: try row.decode(Int64.self, named: "id"),
+            slug: try row.decode(String.self, named: "slug"),
             draft: CityDraft(
-                slug: try row.decode(String.self, named: "slug"), name: try row.decode(String.self, named: "name"),
+                name: try row.decode(String.self, named: "name"),
                 countryCode: try row.decode(String.self, named: "country_code"), region: try row.decode(String?.self, named: "region"),
                 timezone: try row.decode(String.self, named: "timezone"), latitude: try row.decode(Double?.self, named: "latitude"),
                 longitude: try row.decode(Double?.self, named: "longitude"), population: try row.decode(Int64?.self, named: "population"),
-                isActive: try row.decode(Bool.self, named: "is_active")),
+                isActive: try row.decode(Bool.self, named: "is_active"),
+                alternateNames: try row.decode(PostgresArrayLiteral.self, named: "alternate_names").elements),
             createdAt: try row.decode(Date.self, named: "created_at"),
             updatedAt: try row.decode(Date.self, named: "updated_at"))
     }

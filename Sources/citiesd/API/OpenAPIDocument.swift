@@ -234,6 +234,7 @@ enum OpenAPIDocument {
     private static func outputSchema(_ field: FieldDescription) -> JSONValue {
         var schema: [String: JSONValue] = ["type": baseType(field)]
         if field.kind == .datetime { schema["format"] = "date-time" }
+        if field.kind == .list { schema["items"] = ["type": "string"] }
         if field.nullable { schema["type"] = .array([baseType(field), "null"]) }
         if field.readOnly { schema["readOnly"] = true }
         return .object(schema)
@@ -243,7 +244,12 @@ enum OpenAPIDocument {
     private static func inputSchema(_ field: FieldDescription) -> JSONValue {
         var schema: [String: JSONValue] = ["type": baseType(field)]
         if field.kind == .datetime { schema["format"] = "date-time" }
-        if let maxLength = field.maxLength { schema["maxLength"] = .integer(Int64(maxLength)) }
+        if let maxLength = field.maxLength { schema[field.kind == .list ? "maxItems" : "maxLength"] = .integer(Int64(maxLength)) }
+        if field.kind == .list {
+            var items: [String: JSONValue] = ["type": "string", "minLength": 1]
+            if let childMaxLength = field.childMaxLength { items["maxLength"] = .integer(Int64(childMaxLength)) }
+            schema["items"] = .object(items)
+        }
         if field.kind == .string || field.kind == .slug || field.kind == .choice { schema["minLength"] = 1 }
         if field.kind == .slug { schema["pattern"] = slugPattern }
         if let minimum = field.minValue { schema["minimum"] = .number(minimum) }
@@ -259,6 +265,7 @@ enum OpenAPIDocument {
         case .integer: return "integer"
         case .float: return "number"
         case .boolean: return "boolean"
+        case .list: return "array"
         }
     }
 }
