@@ -25,7 +25,10 @@ public struct CityCountsState: Sendable {
     public private(set) var watermark: Date
     public private(set) var horizon: Date
     private var cities: [Int64: City] = [:]
-    private var activeByName: [City] = []
+    /// Every city in name order (``CityOrdering/byName(_:_:)``), kept sorted by each change.
+    private var byName: [City] = []
+    /// Each city's ``City/searchDocument`` as UTF-8, folded once per change, not per search.
+    private var searchDocuments: [Int64: [UInt8]] = [:]
     private var counts: [Int64: [String: Int]]
     /// Counted events ending in `(watermark, horizon]`, by end.
     private var ending: [CountedEvent]
@@ -47,8 +50,39 @@ public struct CityCountsState: Sendable {
 
     public mutating func replaceCities(_ cities: [City]) {
         self.cities = Dictionary(uniqueKeysWithValues: cities.map { ($0.id, $0) })
-        activeByName = cities.filter(\.isActive).sorted(by: CityOrdering.byName)
+        byName = cities.sorted(by: CityOrdering.byName)
+        searchDocuments = Dictionary(uniqueKeysWithValues: cities.map { ($0.id, Array($0.searchDocument.utf8)) })
         version += 1
+    }
+
+    /// A city was created or changed: only its entries move (a binary search and an insertion in
+    /// the name order), so a write costs the same with 200 cities as with 34,000.
+    public mutating func upsertCity(_ city: City) {
+        if let old = cities[city.id] { byName.remove(at: nameIndex(of: old)) }
+        byName.insert(city, at: nameIndex(of: city))
+        cities[city.id] = city
+        searchDocuments[city.id] = Array(city.searchDocument.utf8)
+        version += 1
+    }
+
+    /// A city was deleted (its events went with it).
+    public mutating func removeCity(id: Int64) {
+        guard let old = cities.removeValue(forKey: id) else { return }
+        byName.remove(at: nameIndex(of: old))
+        searchDocuments[id] = nil
+        counts[id] = nil
+        version += 1
+    }
+
+    /// Where `city` is or would go in ``byName``.
+    private func nameIndex(of city: City) -> Int {
+        var low = 0
+        var high = byName.count
+        while low < high {
+            let middle = (low + high) / 2
+            if CityOrdering.byName(byName[middle], city) { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     /// Events like `event` appeared (`delta > 0`) or went away (`delta < 0`). Events already over
@@ -108,15 +142,45 @@ public struct CityCountsState: Sendable {
         cities[id].map { CityWithEventCount(city: $0, eventCount: eventCount(of: id)) }
     }
 
+    /// Filters in name order, so the default ordering needs no sort; search terms are looked for
+    /// in the stored documents as bytes.
     public func page(_ query: CityListQuery) -> CityPage {
-        query.page(of: cities.values.lazy.map { CityWithEventCount(city: $0, eventCount: eventCount(of: $0.id)) })
+        let terms = query.searchTerms.map { Array($0.utf8) }
+        let matching = byName.lazy.filter { city in
+            query.matchesFilters(city) && (terms.isEmpty || Self.contains(self.searchDocuments[city.id] ?? [], every: terms))
+        }.map { CityWithEventCount(city: $0, eventCount: self.eventCount(of: $0.id)) }
+        return query.page(ofMatching: Array(matching), inNameOrder: true)
     }
 
     /// Every active city (optionally of one country) with its count, ordered by name then id.
     public func eventCounts(categories: Set<String>, countryCode: String?) -> [CityEventCount] {
-        activeByName.filter { countryCode == nil || $0.countryCode == countryCode }.map { city in
-            CityEventCount(id: city.id, slug: city.slug, name: city.name, eventCount: eventCount(of: city.id, categories: categories))
+        byName.compactMap { city in
+            guard city.isActive, countryCode == nil || city.countryCode == countryCode else { return nil }
+            return CityEventCount(id: city.id, slug: city.slug, name: city.name, eventCount: eventCount(of: city.id, categories: categories))
         }
+    }
+
+    private static func contains(_ document: [UInt8], every terms: [[UInt8]]) -> Bool {
+        document.withUnsafeBytes { haystack in
+            terms.allSatisfy { term in
+                term.withUnsafeBytes { needle in find(needle, in: haystack) }
+            }
+        }
+    }
+
+    /// Whether `needle` occurs in `haystack`: `memchr` to each candidate first byte, then `memcmp`.
+    private static func find(_ needle: UnsafeRawBufferPointer, in haystack: UnsafeRawBufferPointer) -> Bool {
+        guard let needleStart = needle.baseAddress, needle.count > 0 else { return true }
+        guard let base = haystack.baseAddress, haystack.count >= needle.count else { return false }
+        let lastStart = haystack.count - needle.count
+        var start = 0
+        while start <= lastStart {
+            guard let found = memchr(base + start, Int32(needle[0]), lastStart - start + 1) else { return false }
+            let offset = base.distance(to: UnsafeRawPointer(found))
+            if memcmp(base + offset, needleStart, needle.count) == 0 { return true }
+            start = offset + 1
+        }
+        return false
     }
 
     private func firstIndex(endingAfter date: Date) -> Int {

@@ -55,11 +55,20 @@ extension CityListQuery {
     /// This query's page of `cities`: filtered, ordered and cut as PostgreSQL does.
     public func page(of cities: some Sequence<CityWithEventCount>) -> CityPage {
         let terms = searchTerms
-        let rows = cities.filter { row in
-            (countryCode == nil || row.city.countryCode == countryCode)
-                && (isActive == nil || row.city.isActive == isActive)
-                && (terms.isEmpty || terms.allSatisfy(row.city.searchDocument.contains))
-        }.sorted { ordering.precedes($0, $1) }
+        return page(ofMatching: cities.filter { row in
+            matchesFilters(row.city) && (terms.isEmpty || terms.allSatisfy(row.city.searchDocument.contains))
+        }, inNameOrder: false)
+    }
+
+    /// The filters other than `search`.
+    public func matchesFilters(_ city: City) -> Bool {
+        (countryCode == nil || city.countryCode == countryCode) && (isActive == nil || city.isActive == isActive)
+    }
+
+    /// This query's page of the cities that match it: ordered (unless they come in name order and
+    /// that is the ordering asked for) and cut.
+    public func page(ofMatching matching: [CityWithEventCount], inNameOrder: Bool) -> CityPage {
+        let rows = inNameOrder && ordering == CityOrdering(.name) ? matching : matching.sorted { ordering.precedes($0, $1) }
         let start = (page - 1) * pageSize
         return CityPage(count: rows.count, results: start < rows.count ? Array(rows[start..<min(rows.count, start + pageSize)]) : [])
     }

@@ -241,6 +241,39 @@ final class OpenTransaction: Sendable {
         }
     }
 
+    /// A city written through one replica reaches the other by itself: the other reads that city,
+    /// not all of them, whatever the number of cities.
+    @Test func aCityChangeMovesOnlyThatCityOnOtherReplicas() async throws {
+        try await withTestPool(migrated: true) { pool in
+            let writer = LiveCitiesStore(pool: pool, clock: { referenceNow })
+            let reader = LiveCitiesStore(pool: pool, clock: { referenceNow })
+            for index in 0..<40 { _ = try await writer.create(draft("Town \(index)")) }
+            func names() async throws -> [String] {
+                try await reader.list(CityListQuery(pageSize: 100), now: referenceNow).results.map(\.city.name)
+            }
+            #expect(try await names().count == 40)
+            let loaded = reader.cityRowsRead
+            let aachen = try await writer.create(CityDraft(name: "Aachen", countryCode: "DE", timezone: "Europe/Berlin", alternateNames: ["Aix-la-Chapelle"]))
+            func named(_ name: String) async throws -> City {
+                try #require(try await writer.list(CityListQuery(pageSize: 100), now: referenceNow).results.first { $0.city.name == name }).city
+            }
+            let town = try await named("Town 7")
+            var renamed = town.draft
+            renamed.name = "Zwickau"
+            _ = try await writer.update(id: town.id, with: renamed)
+            let doomed = try await named("Town 3")
+            #expect(try await writer.delete(id: doomed.id))
+            try await reader.refresh()
+            let after = try await names()
+            #expect(after.first == "Aachen")
+            #expect(after.last == "Zwickau")
+            #expect(after.count == 40)
+            #expect(!after.contains("Town 3"))
+            #expect(try await reader.list(CityListQuery(search: "chapelle"), now: referenceNow).results.map(\.city.id) == [aachen.id])
+            #expect(reader.cityRowsRead - loaded == 2, "the created and the renamed city; the deleted one needs no read")
+        }
+    }
+
     /// A transaction left open pins the snapshots' xmin. Polls still read only what was committed
     /// since the previous poll — not everything written since that transaction began — and pick
     /// up the open transaction's own change once it commits.

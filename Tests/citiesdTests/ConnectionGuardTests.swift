@@ -73,18 +73,20 @@ import Testing
     @Test func idleKeepAliveConnectionIsClosedAfterTheIdleTimeout() async throws {
         try await withServer(Self.limits(idle: .seconds(3), header: .seconds(1))) { port, _ in
             let connection = try await RawConnection(port: port)
+            let sent = ContinuousClock.now
             try await connection.send(Self.health)
             let response = try await connection.response()
             #expect(response.status == 200)
             #expect(response.header("Connection") != "close")
-            Self.expectClosed(try await connection.closedByServer(within: .seconds(15)), after: .seconds(3))
+            Self.expectClosed(try await connection.closedByServer(within: .seconds(15), since: sent), after: .seconds(3))
         }
     }
 
     @Test func silentNewConnectionIsClosedAfterTheHeaderTimeout() async throws {
         try await withServer(Self.limits(idle: .seconds(60), header: .seconds(1))) { port, _ in
+            let connecting = ContinuousClock.now
             let connection = try await RawConnection(port: port)
-            Self.expectClosed(try await connection.closedByServer(within: .seconds(10)), after: .seconds(1))
+            Self.expectClosed(try await connection.closedByServer(within: .seconds(10), since: connecting), after: .seconds(1))
         }
     }
 
@@ -130,8 +132,9 @@ import Testing
 
             // Stalled: 2 of 100 bytes, then nothing.
             let stalled = try await RawConnection(port: port)
+            let sent = ContinuousClock.now
             try await stalled.send("GET /ws/cities/health/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\nxx")
-            Self.expectClosed(try await stalled.closedByServer(within: .seconds(20)), after: .seconds(3))
+            Self.expectClosed(try await stalled.closedByServer(within: .seconds(20), since: sent), after: .seconds(3))
         }
     }
 

@@ -62,10 +62,10 @@ final class RawConnection {
         }
     }
 
-    /// How long until the server closed the connection (anything it sent is discarded); nil if it
-    /// was still open after `timeout`.
-    func closedByServer(within timeout: Duration) async throws -> Duration? {
-        let started = ContinuousClock.now
+    /// How long since `started` until the server closed the connection (anything it sent is
+    /// discarded); nil if it was still open after `timeout`. Pass an instant from before what
+    /// starts the server's timer, so a busy machine cannot make the measure shorter than the timer.
+    func closedByServer(within timeout: Duration, since started: ContinuousClock.Instant = .now) async throws -> Duration? {
         do {
             try await untilDeadline(timeout) {
                 while await inbound.next() != nil {}

@@ -49,6 +49,7 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
     /// While the database is down, each failed attempt would say so.
     private let warnings = LogThrottle(interval: .seconds(10))
     private let changeRows = Atomic<Int>(0)
+    private let cityRows = Atomic<Int>(0)
 
     /// Where the change log has been read up to: the snapshot of the last refresh. Every
     /// transaction it saw is applied; the others are those from `xmax` on and those in `inProgress`.
@@ -68,6 +69,8 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
 
     /// Change log rows read by refreshes so far (loads not included).
     var changeRowsRead: Int { changeRows.load(ordering: .relaxed) }
+    /// City rows read by loads and refreshes so far.
+    var cityRowsRead: Int { cityRows.load(ordering: .relaxed) }
 
     // MARK: Service
 
@@ -262,37 +265,65 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
                 counts[try row.decode(Int64.self, at: 0), default: [:]][try row.decode(String.self, at: 1)] = try row.decode(Int.self, at: 2)
             }
         let horizon = now + configuration.lookahead
-        return CityCountsState(cities: try Self.cities(connection), counts: counts, ending: try Self.ending(connection, after: now, until: horizon),
+        let cities = try Self.cities(connection)
+        cityRows.add(cities.count, ordering: .relaxed)
+        return CityCountsState(cities: cities, counts: counts, ending: try Self.ending(connection, after: now, until: horizon),
                                watermark: now, horizon: horizon)
     }
 
     private func changes(since start: FeedPosition, on connection: PostgresConnection, horizon: Date, now: Date) throws -> StateChange {
         let rows = try connection.query("""
-            SELECT city_id, category, ends_at, delta FROM event_count_changes
+            SELECT city_id, category, ends_at, delta, changed_city_id FROM event_count_changes
             WHERE xid >= $1::xid8 OR xid = ANY ($2::xid8[])
             """, [String(start.xmax), PostgresArrayLiteral(start.inProgress.map(String.init))]).rows
         changeRows.add(rows.count, ordering: .relaxed)
         // Netted per event before applying: the rows of one refresh come in no useful order (a
         // transaction may remove an event version that a later transaction id added).
         var changes: [CityCountsState.CountedEvent: Int] = [:]
-        var citiesChanged = false
+        var changedCities: Set<Int64> = []
+        var reloadCities = false
         for row in rows {
             if let cityID = try row.decode(Int64?.self, at: 0) {
                 let event = CityCountsState.CountedEvent(cityID: cityID, category: try row.decode(String.self, at: 1), endsAt: try row.decode(Date.self, at: 2))
                 changes[event, default: 0] += try row.decode(Int.self, at: 3)
+            } else if let cityID = try row.decode(Int64?.self, at: 4) {
+                changedCities.insert(cityID)
             } else {
-                citiesChanged = true
+                reloadCities = true  // logged before city changes named the city (migration 0006)
             }
         }
-        let cities = citiesChanged ? try Self.cities(connection) : nil
+        let cities = try cityChange(changedCities, reloadAll: reloadCities || changedCities.count > Self.cityReloadThreshold, on: connection)
         let newHorizon = now + configuration.lookahead
         let extending = newHorizon.timeIntervalSince(horizon) > configuration.lookahead / 2
         let ending = extending ? try Self.ending(connection, after: horizon, until: newHorizon) : []
         return { [changes] state in
             guard state != nil else { return }
             for (event, delta) in changes where delta != 0 { state!.apply(event, delta: delta) }
-            if let cities { state!.replaceCities(cities) }
+            cities(&state!)
             if extending { state!.extendHorizon(to: newHorizon, ending: ending) }
+        }
+    }
+
+    /// Past this many changed cities in one refresh (an import), reading them all is cheaper.
+    private static let cityReloadThreshold = 5_000
+
+    /// The changed cities, read by id, as a change to the state: those still there are put in,
+    /// the others removed (after their events' changes, which a delete's cascade logged too).
+    private func cityChange(_ ids: Set<Int64>, reloadAll: Bool, on connection: PostgresConnection) throws -> @Sendable (inout CityCountsState) -> Void {
+        if reloadAll {
+            let cities = try Self.cities(connection)
+            cityRows.add(cities.count, ordering: .relaxed)
+            return { $0.replaceCities(cities) }
+        }
+        guard !ids.isEmpty else { return { _ in } }
+        let found = try connection.query(
+            "SELECT \(PostgresCitiesStore.cityColumns) FROM cities c WHERE c.id = ANY ($1::int8[])",
+            [PostgresArrayLiteral(ids.map(String.init))]).rows.map(PostgresCitiesStore.city(from:))
+        cityRows.add(found.count, ordering: .relaxed)
+        let removed = ids.subtracting(found.map(\.id))
+        return { state in
+            for city in found { state.upsertCity(city) }
+            for id in removed { state.removeCity(id: id) }
         }
     }
 

@@ -6,6 +6,7 @@ import Hummingbird
 struct CitiesController: Sendable {
     let repository: any CitiesRepository
     let cache: RepresentationCache
+    let eventCountsRenderer = EventCountsRenderer()
     let serializer = CitySerializer()
     let eventSerializer = EventSerializer()
     let bodyLimit: Int
@@ -144,7 +145,7 @@ struct CitiesController: Sendable {
         let categories = parameters.categories()
         let countryCode = parameters.countryCode()
         try parameters.check()
-        return Representation(json: try await repository.eventCounts(EventCountFilter(window: window, categories: categories), countryCode: countryCode, now: now))
+        return eventCountsRenderer.render(try await repository.eventCounts(EventCountFilter(window: window, categories: categories), countryCode: countryCode, now: now))
     }
 
     private func histogram(_ query: CanonicalQuery, id: Int64) async throws -> Representation {

@@ -11,9 +11,13 @@ struct Representation: Sendable {
     let etag: String
 
     init(json: some Encodable) {
-        let data = JSONResponse.encode(json)
-        body = ByteBuffer(bytes: data)
-        etag = "\"" + SHA256.hash(data: data).prefix(16).map { String(format: "%02x", $0) }.joined() + "\""
+        self.init(body: ByteBuffer(bytes: JSONResponse.encode(json)))
+    }
+
+    init(body: ByteBuffer) {
+        self.body = body
+        let digest = body.withUnsafeReadableBytes { SHA256.hash(data: $0) }
+        etag = "\"" + digest.prefix(16).map { String(format: "%02x", $0) }.joined() + "\""
     }
 }
 
