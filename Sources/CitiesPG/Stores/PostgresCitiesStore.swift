@@ -2,7 +2,7 @@ import CitiesCore
 import Foundation
 
 /// ``CityStore``, ``EventStore`` and ``EventCountQuery`` on PostgreSQL: one statement per read,
-/// bound parameters only (the ORDER BY clause is picked from a fixed set, never built from input).
+/// bound parameters only (the ORDER BY clause is made of fixed terms, never of input).
 public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
     public let pool: PostgresPool
 
@@ -300,15 +300,23 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
         return escaped
     }
 
-    /// One of a fixed set of clauses; ties by id. `name` sorts by code point (`COLLATE "C"`) so every
-    /// server, whatever its locale, orders alike.
+    /// Built from a fixed set of terms, never from input; ties by id. Text sorts by code point
+    /// (`COLLATE "C"`) so every server, whatever its locale, orders alike, and as
+    /// ``CityOrdering/precedes(_:_:)`` does in memory.
     static func orderBy(_ ordering: CityOrdering) -> String {
-        let direction = ordering.descending ? "DESC" : "ASC"
-        switch ordering.field {
-        case .name: return "c.name COLLATE \"C\" \(direction), c.id"
-        case .eventCount: return "c.event_count \(direction), c.id"
-        case .population: return "c.population \(direction), c.id"
-        case .createdAt: return "c.created_at \(direction), c.id"
+        let terms = ordering.terms.map { term -> String in
+            let column: String
+            switch term.field {
+            case .id: column = "c.id"
+            case .slug: column = "c.slug COLLATE \"C\""
+            case .name: column = "c.name COLLATE \"C\""
+            case .countryCode: column = "c.country_code COLLATE \"C\""
+            case .population: column = "c.population"
+            case .createdAt: column = "c.created_at"
+            case .eventCount: column = "c.event_count"
+            }
+            return column + (term.descending ? " DESC" : " ASC")
         }
+        return (terms + ["c.id"]).joined(separator: ", ")
     }
 }

@@ -39,7 +39,8 @@ enum OpenAPIDocument {
                 get: operation("listCities", "Cities with their current event counts, paginated.", parameters: [
                     parameter("page", schema: ["type": "integer", "minimum": 1]),
                     parameter("page_size", schema: ["type": "integer", "minimum": 1, "maximum": .integer(Int64(Pagination.maximumPageSize))]),
-                    parameter("ordering", schema: ["type": "string", "enum": .array(CityOrdering.parameterValues.map(JSONValue.string))]),
+                    parameter("ordering", schema: ["type": "array", "items": ["type": "string", "enum": .array(CityOrdering.parameterValues.map(JSONValue.string))]],
+                              explode: false, description: "Comma-separated fields, `-` for descending; ties by id. Unknown fields are ignored."),
                     parameter("search", schema: ["type": "string", "maxLength": .integer(Int64(QueryParameters.maximumTextLength))],
                               description: "Case- and accent-insensitive part of the name."),
                     countryCode,
@@ -159,12 +160,15 @@ enum OpenAPIDocument {
             with `Idempotent-Replayed: true`, and no second write. 5xx answers are not kept unless the write had committed.
             """)
 
-    private static func parameter(_ name: String, in location: String = "query", schema: JSONValue, required: Bool = false, description: String? = nil) -> JSONValue {
+    /// An array is a repeated parameter (`explode`) or one comma-separated value.
+    private static func parameter(
+        _ name: String, in location: String = "query", schema: JSONValue, required: Bool = false, explode: Bool = true, description: String? = nil
+    ) -> JSONValue {
         var parameter: [String: JSONValue] = ["name": .string(name), "in": .string(location), "required": .bool(required), "schema": schema]
         if let description { parameter["description"] = .string(description) }
         if case .object(let fields) = schema, fields["type"] == .string("array") {
             parameter["style"] = "form"
-            parameter["explode"] = true
+            parameter["explode"] = .bool(explode)
         }
         return .object(parameter)
     }
