@@ -171,21 +171,37 @@ public struct CityPage: Sendable, Hashable {
 }
 
 /// Which events count: by default scheduled events not over yet (`ends_at > now`); with a window,
-/// scheduled events overlapping `[from, to)`; optionally only some categories.
+/// scheduled events overlapping it; optionally only some categories.
 public struct EventCountFilter: Sendable, Hashable {
-    public var window: DateInterval?
+    public var window: CountWindow?
     /// Empty means every category.
     public var categories: Set<String>
 
-    public init(window: DateInterval? = nil, categories: Set<String> = []) {
+    public init(window: CountWindow? = nil, categories: Set<String> = []) {
         self.window = window
         self.categories = categories
     }
 
     public func counts(_ event: Event, now: Date) -> Bool {
         guard categories.isEmpty || categories.contains(event.category) else { return false }
-        if let window { return event.counts(from: window.start, to: window.end) }
-        return event.status == .scheduled && event.endsAt > now
+        return event.counts(from: window?.from ?? now, to: window?.to)
+    }
+}
+
+/// `[from, to)`, either end open: an event counts when it is scheduled, starts before `to` and ends
+/// after `from`. A missing `from` is now, as without a window (`to` alone: the events not over yet
+/// that start before `to`); a missing `to` bounds nothing (`from` alone: the events ending after it).
+public struct CountWindow: Sendable, Hashable {
+    public var from: Date?
+    public var to: Date?
+
+    public init(from: Date? = nil, to: Date? = nil) {
+        self.from = from
+        self.to = to
+    }
+
+    public init(_ interval: DateInterval) {
+        self.init(from: interval.start, to: interval.end)
     }
 }
 

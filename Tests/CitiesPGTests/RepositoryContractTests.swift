@@ -214,6 +214,7 @@ func event(_ id: String, _ city: City, _ category: String = "concert", starts: T
                 event("cancelled", b, starts: hours(1), ends: hours(2), status: .cancelled),
                 event("b1", b, "festival", starts: hours(48), ends: hours(72)),
                 event("c1", c, starts: hours(1), ends: hours(2)),
+                event("brief", c, starts: hours(-0.4), ends: hours(-0.2)),
                 event("h1", hidden, starts: hours(1), ends: hours(2)),
             ])
             func counts(_ filter: EventCountFilter = EventCountFilter(), country: String? = nil) async throws -> [String: Int] {
@@ -223,10 +224,19 @@ func event(_ id: String, _ city: City, _ category: String = "concert", starts: T
             #expect(try await store.eventCounts(EventCountFilter(), countryCode: nil, now: referenceNow).map(\.name) == ["Aachen", "Bonn", "Chur"])
             #expect(try await counts(country: "CH") == ["chur": 1])
             #expect(try await counts(EventCountFilter(categories: ["theatre", "festival"])) == ["aachen": 1, "bonn": 1, "chur": 0])
-            let window = DateInterval(start: referenceNow - hours(2), end: referenceNow - hours(1))
+            let window = CountWindow(from: referenceNow - hours(2), to: referenceNow - hours(1))
             #expect(try await counts(EventCountFilter(window: window)) == ["aachen": 1, "bonn": 0, "chur": 0])
-            let touching = DateInterval(start: referenceNow + hours(26), end: referenceNow + hours(48))
+            let touching = CountWindow(from: referenceNow + hours(26), to: referenceNow + hours(48))
             #expect(try await counts(EventCountFilter(window: touching)) == ["aachen": 0, "bonn": 0, "chur": 0], "half-open windows")
+
+            // Open ends: `from` alone has no upper bound; `to` alone starts now.
+            #expect(try await counts(EventCountFilter(window: CountWindow(from: referenceNow + hours(25)))) == ["aachen": 1, "bonn": 1, "chur": 0])
+            #expect(try await counts(EventCountFilter(window: CountWindow(from: referenceNow - hours(2)))) == ["aachen": 4, "bonn": 1, "chur": 2])
+            #expect(try await counts(EventCountFilter(window: CountWindow(to: referenceNow + hours(25)))) == ["aachen": 2, "bonn": 0, "chur": 1])
+            #expect(try await counts(EventCountFilter(window: CountWindow(to: referenceNow + hours(25)), categories: ["theatre"])) == ["aachen": 1, "bonn": 0, "chur": 0])
+            #expect(try await counts(EventCountFilter(window: CountWindow(to: referenceNow - hours(0.5)))) == ["aachen": 1, "bonn": 0, "chur": 0],
+                    "a past `to` alone: what started before it and is not over; `brief`, wholly between, is not")
+            #expect(try await counts(EventCountFilter(window: CountWindow(to: referenceNow))) == ["aachen": 1, "bonn": 0, "chur": 0])
         }
     }
 
@@ -289,7 +299,13 @@ func event(_ id: String, _ city: City, _ category: String = "concert", starts: T
             }
             for _ in 0..<40 {
                 let start = referenceNow + Double(Int(random.next() % 2000) - 1000) * 3600
-                let window = random.next() % 3 == 0 ? nil : DateInterval(start: start, duration: Double(random.next() % 500 + 1) * 3600)
+                let end = start + Double(random.next() % 500 + 1) * 3600
+                let window: CountWindow? = switch random.next() % 4 {
+                case 0: nil
+                case 1: CountWindow(from: start)
+                case 2: CountWindow(to: end)
+                default: CountWindow(from: start, to: end)
+                }
                 let chosen = Set(categories.filter { _ in random.next() % 3 == 0 })
                 let filter = EventCountFilter(window: window, categories: chosen)
                 let country = random.next() % 4 == 0 ? "FR" : nil

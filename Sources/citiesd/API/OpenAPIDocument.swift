@@ -25,10 +25,11 @@ enum OpenAPIDocument {
     // MARK: Paths
 
     private static func paths(_ prefix: String) -> [String: JSONValue] {
+        let dateOrDateTime: JSONValue = ["anyOf": [["type": "string", "format": "date-time"], ["type": "string", "format": "date"]]]
         let id = parameter("id", in: "path", schema: ["type": "integer", "minimum": 1, "format": "int64"], required: true)
         let window = [
-            parameter("from", schema: ["type": "string", "format": "date-time"], description: "Start of the window [from, to)."),
-            parameter("to", schema: ["type": "string", "format": "date-time"], description: "End of the window [from, to)."),
+            parameter("from", schema: dateOrDateTime, description: "Start of the window [from, to); a date alone is its midnight UTC."),
+            parameter("to", schema: dateOrDateTime, description: "End of the window [from, to); a date alone is its midnight UTC."),
             parameter("category", schema: ["type": "array", "maxItems": .integer(Int64(CanonicalQuery.maximumValues)),
                                            "items": ["type": "string", "pattern": slugPattern, "maxLength": .integer(Int64(EventSerializer.maximumCategoryLength))]],
                       description: "Only these categories (repeatable)."),
@@ -55,7 +56,10 @@ enum OpenAPIDocument {
                 patch: operation("updateCity", "Update some of a city's fields.", body: ref("CityPatch"), ok: ref("City"), errors: [400, 404, 413, 415], write: true),
                 delete: operation("deleteCity", "Delete a city and its events.", ok: nil, okStatus: 204, errors: [404], write: true)),
             prefix + "/event-counts/": pathItem(
-                get: operation("eventCounts", "Every active city with its event count: scheduled events not over yet, or overlapping [from, to).",
+                get: operation("eventCounts", """
+                    Every active city with its event count: scheduled events not over yet, or overlapping [from, to) \
+                    (without from: from now; without to: no end).
+                    """,
                                parameters: window + [countryCode], ok: .object(["type": "array", "items": ref("CityEventCount")]), errors: [400],
                                conditional: true)),
             prefix + "/{id}/event-counts/": pathItem(
