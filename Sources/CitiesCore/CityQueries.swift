@@ -20,31 +20,57 @@ public struct CityListQuery: Sendable, Hashable {
     }
 }
 
-/// `ordering=name`, `-event_count`, …; ties are broken by id, ascending. NULL populations sort last
-/// ascending and first descending, as PostgreSQL orders them.
+/// DRF's `ordering`: one field or several (`country_code,-population`), each ascending or with `-`
+/// descending; ties after the last are broken by id, ascending. The order is PostgreSQL's: text by
+/// code point (`COLLATE "C"`), NULL populations last ascending and first descending.
 public struct CityOrdering: Sendable, Hashable {
+    /// Every public field of a listed city.
     public enum Field: String, Sendable, CaseIterable {
-        case name
-        case eventCount = "event_count"
+        case id, slug, name
+        case countryCode = "country_code"
         case population
         case createdAt = "created_at"
+        case eventCount = "event_count"
     }
 
-    public var field: Field
-    public var descending: Bool
+    public struct Term: Sendable, Hashable {
+        public var field: Field
+        public var descending: Bool
+
+        public init(_ field: Field, descending: Bool = false) {
+            self.field = field
+            self.descending = descending
+        }
+
+        /// `name` or `-name`; nil for any other text.
+        init?(parameter: String) {
+            descending = parameter.hasPrefix("-")
+            guard let field = Field(rawValue: descending ? String(parameter.dropFirst()) : parameter) else { return nil }
+            self.field = field
+        }
+    }
+
+    /// At least one, each field once (a repeated field cannot change the order).
+    public private(set) var terms: [Term]
 
     public init(_ field: Field, descending: Bool = false) {
-        self.field = field
-        self.descending = descending
+        terms = [Term(field, descending: descending)]
     }
 
-    /// Parses DRF's `ordering` parameter value; nil when it names no orderable field.
+    /// nil without terms.
+    public init?(_ terms: [Term]) {
+        var seen: Set<Field> = []
+        self.terms = terms.filter { seen.insert($0.field).inserted }
+        if self.terms.isEmpty { return nil }
+    }
+
+    /// DRF's `OrderingFilter` reading of the parameter: comma-separated terms, blanks around each
+    /// ignored, unknown ones dropped; nil when none is left (the view's default ordering applies).
     public init?(parameter: String) {
-        let descending = parameter.hasPrefix("-")
-        guard let field = Field(rawValue: descending ? String(parameter.dropFirst()) : parameter) else { return nil }
-        self.init(field, descending: descending)
+        self.init(parameter.split(separator: ",").compactMap { Term(parameter: $0.trimmingCharacters(in: .whitespacesAndNewlines)) })
     }
 
+    /// The terms one `ordering` value may list.
     public static var parameterValues: [String] { Field.allCases.flatMap { [$0.rawValue, "-" + $0.rawValue] } }
 }
 
@@ -75,32 +101,63 @@ extension CityListQuery {
 }
 
 extension CityOrdering {
-    /// The order PostgreSQL gives: `COLLATE "C"` names (code point order), NULLs last ascending
-    /// and first descending, ties by id ascending.
+    /// The order PostgreSQL gives (`PostgresCitiesStore.orderBy`): term by term, then id.
     public func precedes(_ left: CityWithEventCount, _ right: CityWithEventCount) -> Bool {
-        func compare<T: Comparable>(_ a: T?, _ b: T?) -> Bool? {
-            switch (a, b) {
-            case let (a?, b?): return a == b ? nil : (a < b) != descending
-            case (nil, nil): return nil
-            case (nil, _): return descending
-            case (_, nil): return !descending
+        for term in terms {
+            switch term.compare(left, right) {
+            case .orderedAscending: return true
+            case .orderedDescending: return false
+            case .orderedSame: continue
             }
         }
-        let decided: Bool?
-        switch field {
-        case .name:
-            decided = left.city.name == right.city.name ? nil
-                : left.city.name.utf8.lexicographicallyPrecedes(right.city.name.utf8) != descending
-        case .eventCount: decided = compare(left.eventCount, right.eventCount)
-        case .population: decided = compare(left.city.population, right.city.population)
-        case .createdAt: decided = compare(left.city.createdAt, right.city.createdAt)
-        }
-        return decided ?? (left.city.id < right.city.id)
+        return left.city.id < right.city.id
     }
 
     /// Name order for plain cities (the order of `P/event-counts/`).
     public static func byName(_ left: City, _ right: City) -> Bool {
         CityOrdering(.name).precedes(CityWithEventCount(city: left, eventCount: 0), CityWithEventCount(city: right, eventCount: 0))
+    }
+}
+
+extension CityOrdering.Term {
+    /// PostgreSQL's comparison: NULL above every value, so last ascending and first descending.
+    /// Text compares by UTF-8 bytes, which is code point order and `COLLATE "C"`; Swift's `<` and
+    /// `==` on strings would equate canonically equivalent names that PostgreSQL tells apart.
+    func compare(_ left: CityWithEventCount, _ right: CityWithEventCount) -> ComparisonResult {
+        let ascending: ComparisonResult
+        switch field {
+        case .id: ascending = Self.compare(left.city.id, right.city.id)
+        case .slug: ascending = Self.compare(left.city.slug.utf8, right.city.slug.utf8)
+        case .name: ascending = Self.compare(left.city.name.utf8, right.city.name.utf8)
+        case .countryCode: ascending = Self.compare(left.city.countryCode.utf8, right.city.countryCode.utf8)
+        case .population: ascending = Self.compare(left.city.population, right.city.population)
+        case .createdAt: ascending = Self.compare(left.city.createdAt, right.city.createdAt)
+        case .eventCount: ascending = Self.compare(left.eventCount, right.eventCount)
+        }
+        guard descending else { return ascending }
+        switch ascending {
+        case .orderedAscending: return .orderedDescending
+        case .orderedDescending: return .orderedAscending
+        case .orderedSame: return .orderedSame
+        }
+    }
+
+    private static func compare<Value: Comparable>(_ left: Value?, _ right: Value?) -> ComparisonResult {
+        switch (left, right) {
+        case let (left?, right?): return left < right ? .orderedAscending : left == right ? .orderedSame : .orderedDescending
+        case (nil, nil): return .orderedSame
+        case (nil, _?): return .orderedDescending
+        case (_?, nil): return .orderedAscending
+        }
+    }
+
+    private static func compare(_ left: String.UTF8View, _ right: String.UTF8View) -> ComparisonResult {
+        var rightBytes = right.makeIterator()
+        for byte in left {
+            guard let other = rightBytes.next() else { return .orderedDescending }
+            if byte != other { return byte < other ? .orderedAscending : .orderedDescending }
+        }
+        return rightBytes.next() == nil ? .orderedSame : .orderedAscending
     }
 }
 
@@ -126,21 +183,37 @@ public struct CityPage: Sendable, Hashable {
 }
 
 /// Which events count: by default scheduled events not over yet (`ends_at > now`); with a window,
-/// scheduled events overlapping `[from, to)`; optionally only some categories.
+/// scheduled events overlapping it; optionally only some categories.
 public struct EventCountFilter: Sendable, Hashable {
-    public var window: DateInterval?
+    public var window: CountWindow?
     /// Empty means every category.
     public var categories: Set<String>
 
-    public init(window: DateInterval? = nil, categories: Set<String> = []) {
+    public init(window: CountWindow? = nil, categories: Set<String> = []) {
         self.window = window
         self.categories = categories
     }
 
     public func counts(_ event: Event, now: Date) -> Bool {
         guard categories.isEmpty || categories.contains(event.category) else { return false }
-        if let window { return event.counts(from: window.start, to: window.end) }
-        return event.status == .scheduled && event.endsAt > now
+        return event.counts(from: window?.from ?? now, to: window?.to)
+    }
+}
+
+/// `[from, to)`, either end open: an event counts when it is scheduled, starts before `to` and ends
+/// after `from`. A missing `from` is now, as without a window (`to` alone: the events not over yet
+/// that start before `to`); a missing `to` bounds nothing (`from` alone: the events ending after it).
+public struct CountWindow: Sendable, Hashable {
+    public var from: Date?
+    public var to: Date?
+
+    public init(from: Date? = nil, to: Date? = nil) {
+        self.from = from
+        self.to = to
+    }
+
+    public init(_ interval: DateInterval) {
+        self.init(from: interval.start, to: interval.end)
     }
 }
 

@@ -24,9 +24,10 @@ public struct Event: Sendable, Hashable {
         self.status = status
     }
 
-    /// Scheduled and overlapping `[from, to)`: it starts before `to` and ends after `from`.
-    public func counts(from: Date, to: Date) -> Bool {
-        status == .scheduled && startsAt < to && endsAt > from
+    /// Scheduled and overlapping `[from, to)`: it starts before `to` (nil: no bound) and ends after `from`.
+    public func counts(from: Date, to: Date?) -> Bool {
+        guard status == .scheduled, endsAt > from else { return false }
+        return to.map { startsAt < $0 } ?? true
     }
 }
 

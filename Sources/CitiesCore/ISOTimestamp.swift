@@ -54,13 +54,21 @@ public enum ISOTimestamp {
         try? parse(text)
     }
 
-    /// ``date(from:)``, saying why a text is not accepted.
-    public static func parse(_ text: String) throws(ParseError) -> Date {
+    /// ``date(from:)``, or a calendar date alone (`2026-03-01`) as its midnight UTC.
+    public static func date(fromDateOrDateTime text: String) -> Date? {
+        try? parse(text, allowingDateOnly: true)
+    }
+
+    /// ``date(from:)`` (with `allowingDateOnly`, ``date(fromDateOrDateTime:)``), saying why a text is
+    /// not accepted.
+    public static func parse(_ text: String, allowingDateOnly: Bool = false) throws(ParseError) -> Date {
         var reader = DigitReader(Array(text.utf8))
         guard let year = reader.number(4), year >= 1, reader.skip("-"), let month = reader.number(2), reader.skip("-"), let day = reader.number(2),
-              reader.skip("T") || reader.skip("t"), let hour = reader.number(2), reader.skip(":"), let minute = reader.number(2),
-              reader.skip(":"), let second = reader.number(2),
-              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day), hour < 24, minute < 60, second < 60
+              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day)
+        else { throw .format }
+        if allowingDateOnly && reader.atEnd { return date(secondsSince1970: days(fromYear: year, month: month, day: day) * 86_400) }
+        guard reader.skip("T") || reader.skip("t"), let hour = reader.number(2), reader.skip(":"), let minute = reader.number(2),
+              reader.skip(":"), let second = reader.number(2), hour < 24, minute < 60, second < 60
         else { throw .format }
         var microsecond: Int64 = 0
         if reader.skip(".") || reader.skip(",") {
@@ -86,7 +94,11 @@ public enum ISOTimestamp {
         let seconds = days(fromYear: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
         // Checked on whole seconds: near year 9999 a `Date` cannot tell microseconds apart.
         guard supportedSeconds.contains(seconds) else { throw .outOfRange }
-        return Date(timeIntervalSinceReferenceDate: Double(seconds - referenceDateMicroseconds / 1_000_000) + Double(microsecond) / 1_000_000)
+        return date(secondsSince1970: seconds, microsecond: microsecond)
+    }
+
+    private static func date(secondsSince1970 seconds: Int64, microsecond: Int64 = 0) -> Date {
+        Date(timeIntervalSinceReferenceDate: Double(seconds - referenceDateMicroseconds / 1_000_000) + Double(microsecond) / 1_000_000)
     }
 
     /// 2001-01-01T00:00:00Z, `Date`'s reference date, in microseconds since 1970.

@@ -46,6 +46,17 @@ import Testing
         #expect(ISOTimestamp.date(from: text) == nil)
     }
 
+    @Test func aDateAloneIsItsMidnightUTCWhereAllowed() {
+        #expect(ISOTimestamp.date(fromDateOrDateTime: "2026-03-01") == Date(timeIntervalSince1970: 1_772_323_200))
+        #expect(ISOTimestamp.date(fromDateOrDateTime: "2026-03-01T00:00:00Z") == ISOTimestamp.date(fromDateOrDateTime: "2026-03-01"))
+        #expect(ISOTimestamp.date(fromDateOrDateTime: "0001-01-01").map(ISOTimestamp.string(from:)) == "0001-01-01T00:00:00.000000Z")
+        #expect(ISOTimestamp.date(fromDateOrDateTime: "9999-12-31").map(ISOTimestamp.string(from:)) == "9999-12-31T00:00:00.000000Z")
+        #expect(ISOTimestamp.date(from: "2026-03-01") == nil, "bodies keep date-times only")
+        for text in ["2026-02-29", "2026-3-01", "2026-03-01T", "2026-03-01Z", "2026-03-01 ", "0000-01-01", "20260301"] {
+            #expect(ISOTimestamp.date(fromDateOrDateTime: text) == nil, "\(text)")
+        }
+    }
+
     @Test func onlyYearsOneToNineThousandNineHundredNinetyNineInUTC() throws {
         #expect(throws: ISOTimestamp.ParseError.format) { try ISOTimestamp.parse("0000-06-01T00:00:00Z") }
         #expect(throws: ISOTimestamp.ParseError.outOfRange) { try ISOTimestamp.parse("0001-01-01T00:30:00+01:00") }

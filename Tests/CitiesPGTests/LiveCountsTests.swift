@@ -137,7 +137,7 @@ struct PlainSQLCounts {
                 var from = now + Double(Int(random.next() % 200) - 100) * 3600
                 if midnightAligned { from = UTCDay.start(of: from) }
                 let to = from + (midnightAligned ? Double(random.next() % 5 + 1) * 86_400 : Double(random.next() % 100_000 + 1))
-                let windowed = try await replica.eventCounts(EventCountFilter(window: DateInterval(start: from, end: to), categories: chosen), countryCode: nil, now: now)
+                let windowed = try await replica.eventCounts(EventCountFilter(window: CountWindow(from: from, to: to), categories: chosen), countryCode: nil, now: now)
                 #expect(Dictionary(uniqueKeysWithValues: windowed.map { ($0.id, $0.eventCount) })
                         == (try await oracle.window(from: from, to: to, categories: chosen)), "round \(round) window \(from) \(to)")
 

@@ -101,6 +101,10 @@ func event(_ id: String, _ city: City, _ category: String = "concert", starts: T
             #expect(try await ids(CityListQuery(ordering: CityOrdering(.population))) == [dusseldorf.id, koln.id, munchen.id, zurich.id, percent.id])
             #expect(try await ids(CityListQuery(ordering: CityOrdering(.population, descending: true))) == [zurich.id, percent.id, munchen.id, koln.id, dusseldorf.id])
             #expect(try await ids(CityListQuery(ordering: CityOrdering(.createdAt, descending: true))) == [percent.id, koln.id, zurich.id, munchen.id, dusseldorf.id])
+            #expect(try await ids(CityListQuery(ordering: CityOrdering(.id, descending: true))) == [percent.id, koln.id, zurich.id, munchen.id, dusseldorf.id])
+            #expect(try await ids(CityListQuery(ordering: CityOrdering(.slug))) == [dusseldorf.id, percent.id, koln.id, munchen.id, zurich.id])
+            #expect(try await ids(CityListQuery(ordering: CityOrdering(parameter: "country_code,-population")!)) == [zurich.id, munchen.id, koln.id, dusseldorf.id, percent.id])
+            #expect(try await ids(CityListQuery(ordering: CityOrdering(parameter: "bogus,-country_code")!)) == [percent.id, dusseldorf.id, munchen.id, koln.id, zurich.id])
 
             #expect(try await ids(CityListQuery(search: "dusseldorf")) == [dusseldorf.id])
             #expect(try await ids(CityListQuery(search: "MÜN")) == [munchen.id])
@@ -116,6 +120,51 @@ func event(_ id: String, _ city: City, _ category: String = "concert", starts: T
             let beyond = try await store.list(CityListQuery(page: 4, pageSize: 2), now: referenceNow)
             #expect(beyond == CityPage(count: 5, results: []))
             #expect(try await store.city(id: zurich.id, now: referenceNow)?.eventCount == 2)
+        }
+    }
+
+    /// `CityOrdering.precedes` (the in-memory stores) and `PostgresCitiesStore.orderBy` order the
+    /// same rows alike for every field and direction and for several fields: equal values, NULL
+    /// populations, equal creation times, and names that differ only in case, in a non-ASCII first
+    /// letter, or in Unicode normalisation (equal to Swift's `==`, not to PostgreSQL).
+    @Test func inMemoryAndSQLOrdersAgree() async throws {
+        try await withTestPool(migrated: true) { pool in
+            let store = PostgresCitiesStore(pool: pool)
+            let rows: [(slug: String, name: String, country: String, population: Int64?)] = [
+                ("berlin-b", "Berlin", "DE", nil), ("berlin-a", "berlin", "DE", 3_000_000), ("berlin", "Berlin", "DE", 3_000_000),
+                ("are", "Åre", "SE", nil), ("zell", "Zell", "AT", 0), ("cafe-nfc", "Caf\u{E9}", "FR", 10), ("cafe-nfd", "Cafe\u{301}", "FR", 10),
+                ("zurich", "Zürich", "CH", nil), ("geneve", "Genève", "CH", 200_000),
+            ]
+            var cities: [String: City] = [:]
+            for row in rows {
+                cities[row.slug] = try await store.create(draft(row.name, row.country, slug: row.slug, population: row.population))
+            }
+            _ = try await store.upsert([
+                event("b1", cities["berlin-b"]!, starts: hours(1), ends: hours(2)), event("b2", cities["berlin-b"]!, starts: hours(1), ends: hours(2)),
+                event("a1", cities["berlin"]!, starts: hours(1), ends: hours(2)), event("a2", cities["berlin"]!, starts: hours(1), ends: hours(2)),
+                event("z1", cities["zell"]!, starts: hours(1), ends: hours(2)),
+            ])
+            try await pool.withConnection { connection in
+                _ = try connection.query("UPDATE cities SET created_at = $1 WHERE slug IN ('berlin', 'zell', 'geneve')", [Date(timeIntervalSince1970: 1_000_000_000)])
+            }
+            let all = try await store.list(CityListQuery(pageSize: 100, ordering: CityOrdering(.id)), now: referenceNow).results
+            #expect(all.count == rows.count)
+
+            var orderings = CityOrdering.Field.allCases.flatMap { [CityOrdering($0), CityOrdering($0, descending: true)] }
+            orderings += ["country_code,-population", "-event_count,name", "created_at,-slug", "population,-country_code,name"].map { CityOrdering(parameter: $0)! }
+            func slugs(_ ordering: CityOrdering) async throws -> [String] {
+                try await store.list(CityListQuery(pageSize: 100, ordering: ordering), now: referenceNow).results.map(\.city.slug)
+            }
+            for ordering in orderings {
+                #expect(try await slugs(ordering) == all.sorted(by: ordering.precedes).map(\.city.slug), "\(ordering.terms)")
+            }
+            #expect(try await slugs(CityOrdering(.name)) == ["berlin-b", "berlin", "cafe-nfd", "cafe-nfc", "geneve", "zell", "zurich", "berlin-a", "are"])
+            #expect(try await slugs(CityOrdering(.population)) == ["zell", "cafe-nfc", "cafe-nfd", "geneve", "berlin-a", "berlin", "berlin-b", "are", "zurich"])
+            #expect(try await slugs(CityOrdering(.population, descending: true))
+                    == ["berlin-b", "are", "zurich", "berlin-a", "berlin", "geneve", "cafe-nfc", "cafe-nfd", "zell"])
+            #expect(try await slugs(CityOrdering(.eventCount, descending: true))
+                    == ["berlin-b", "berlin", "zell", "berlin-a", "are", "cafe-nfc", "cafe-nfd", "zurich", "geneve"])
+            #expect(try await slugs(CityOrdering(parameter: "created_at,-slug")!).prefix(3) == ["zell", "geneve", "berlin"])
         }
     }
 
@@ -165,6 +214,7 @@ func event(_ id: String, _ city: City, _ category: String = "concert", starts: T
                 event("cancelled", b, starts: hours(1), ends: hours(2), status: .cancelled),
                 event("b1", b, "festival", starts: hours(48), ends: hours(72)),
                 event("c1", c, starts: hours(1), ends: hours(2)),
+                event("brief", c, starts: hours(-0.4), ends: hours(-0.2)),
                 event("h1", hidden, starts: hours(1), ends: hours(2)),
             ])
             func counts(_ filter: EventCountFilter = EventCountFilter(), country: String? = nil) async throws -> [String: Int] {
@@ -174,10 +224,19 @@ func event(_ id: String, _ city: City, _ category: String = "concert", starts: T
             #expect(try await store.eventCounts(EventCountFilter(), countryCode: nil, now: referenceNow).map(\.name) == ["Aachen", "Bonn", "Chur"])
             #expect(try await counts(country: "CH") == ["chur": 1])
             #expect(try await counts(EventCountFilter(categories: ["theatre", "festival"])) == ["aachen": 1, "bonn": 1, "chur": 0])
-            let window = DateInterval(start: referenceNow - hours(2), end: referenceNow - hours(1))
+            let window = CountWindow(from: referenceNow - hours(2), to: referenceNow - hours(1))
             #expect(try await counts(EventCountFilter(window: window)) == ["aachen": 1, "bonn": 0, "chur": 0])
-            let touching = DateInterval(start: referenceNow + hours(26), end: referenceNow + hours(48))
+            let touching = CountWindow(from: referenceNow + hours(26), to: referenceNow + hours(48))
             #expect(try await counts(EventCountFilter(window: touching)) == ["aachen": 0, "bonn": 0, "chur": 0], "half-open windows")
+
+            // Open ends: `from` alone has no upper bound; `to` alone starts now.
+            #expect(try await counts(EventCountFilter(window: CountWindow(from: referenceNow + hours(25)))) == ["aachen": 1, "bonn": 1, "chur": 0])
+            #expect(try await counts(EventCountFilter(window: CountWindow(from: referenceNow - hours(2)))) == ["aachen": 4, "bonn": 1, "chur": 2])
+            #expect(try await counts(EventCountFilter(window: CountWindow(to: referenceNow + hours(25)))) == ["aachen": 2, "bonn": 0, "chur": 1])
+            #expect(try await counts(EventCountFilter(window: CountWindow(to: referenceNow + hours(25)), categories: ["theatre"])) == ["aachen": 1, "bonn": 0, "chur": 0])
+            #expect(try await counts(EventCountFilter(window: CountWindow(to: referenceNow - hours(0.5)))) == ["aachen": 1, "bonn": 0, "chur": 0],
+                    "a past `to` alone: what started before it and is not over; `brief`, wholly between, is not")
+            #expect(try await counts(EventCountFilter(window: CountWindow(to: referenceNow))) == ["aachen": 1, "bonn": 0, "chur": 0])
         }
     }
 
@@ -240,7 +299,13 @@ func event(_ id: String, _ city: City, _ category: String = "concert", starts: T
             }
             for _ in 0..<40 {
                 let start = referenceNow + Double(Int(random.next() % 2000) - 1000) * 3600
-                let window = random.next() % 3 == 0 ? nil : DateInterval(start: start, duration: Double(random.next() % 500 + 1) * 3600)
+                let end = start + Double(random.next() % 500 + 1) * 3600
+                let window: CountWindow? = switch random.next() % 4 {
+                case 0: nil
+                case 1: CountWindow(from: start)
+                case 2: CountWindow(to: end)
+                default: CountWindow(from: start, to: end)
+                }
                 let chosen = Set(categories.filter { _ in random.next() % 3 == 0 })
                 let filter = EventCountFilter(window: window, categories: chosen)
                 let country = random.next() % 4 == 0 ? "FR" : nil
@@ -254,7 +319,7 @@ func event(_ id: String, _ city: City, _ category: String = "concert", starts: T
                 let memoryHistogram = await memory.histogram(cityID: cities[pick].0.id, interval: interval, from: start, to: to, categories: chosen)?.map(\.count)
                 let postgresHistogram = try await postgres.histogram(cityID: cities[pick].1.id, interval: interval, from: start, to: to, categories: chosen)?.map(\.count)
                 #expect(memoryHistogram == postgresHistogram)
-                let ordering = CityOrdering(CityOrdering.Field.allCases[Int(random.next() % 3)], descending: random.next() % 2 == 0)
+                let ordering = CityOrdering(CityOrdering.Field.allCases[Int(random.next() % UInt64(CityOrdering.Field.allCases.count))], descending: random.next() % 2 == 0)
                 let query = CityListQuery(page: 1, pageSize: 5, ordering: ordering, countryCode: country)
                 let memoryPage = await memory.list(query, now: now).results.map { "\($0.city.slug):\($0.eventCount)" }
                 let postgresPage = try await postgres.list(query, now: now).results.map { "\($0.city.slug):\($0.eventCount)" }

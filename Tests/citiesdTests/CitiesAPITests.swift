@@ -31,7 +31,7 @@ struct APITestContext: Sendable {
 
 func withAPI(
     metadata: ServiceMetadata = ServiceMetadata(), bodyLimit: Int = 1 << 20, database: PostgresConfiguration? = nil,
-    configure: (inout APIDependencies) -> Void = { _ in },
+    over setup: TestingSetup = .router, configure: (inout APIDependencies) -> Void = { _ in },
     _ body: @escaping @Sendable (APITestContext) async throws -> Void
 ) async throws {
     let connection: PostgresConfiguration
@@ -42,7 +42,7 @@ func withAPI(
     var dependencies = APIDependencies(pool: pool, metadata: metadata, bodyLimit: bodyLimit)
     configure(&dependencies)
     let app = try buildApplication(api: try APIConfiguration(prefix: "/ws/cities"), dependencies: dependencies, logger: Logger(label: "test"))
-    try await app.test(.router) { client in try await body(APITestContext(client: client, token: key, pool: pool)) }
+    try await app.test(setup) { client in try await body(APITestContext(client: client, token: key, pool: pool)) }
 }
 
 func decode(_ response: TestResponse) throws -> JSONValue {

@@ -34,6 +34,23 @@ import Testing
         }
     }
 
+    @Test func orderingIsOneCommaSeparatedValueOfTheFieldsTheListOrdersBy() throws {
+        let document = OpenAPIDocument.make(prefix: "/ws/cities", metadata: ServiceMetadata())
+        guard case .object(let root) = document, case .object(let paths) = root["paths"], case .object(let list) = paths["/ws/cities/"],
+              case .object(let get) = list["get"], case .array(let parameters) = get["parameters"],
+              case .object(let ordering) = parameters.first(where: { if case .object(let fields) = $0 { fields["name"] == "ordering" } else { false } }),
+              case .object(let schema) = ordering["schema"], case .object(let items) = schema["items"]
+        else {
+            Issue.record("no ordering parameter")
+            return
+        }
+        #expect(schema["type"] == "array")
+        #expect(ordering["style"] == "form")
+        #expect(ordering["explode"] == false)
+        #expect(items["enum"] == .array(CityOrdering.parameterValues.map(JSONValue.string)))
+        #expect(CityOrdering.parameterValues.contains("-country_code"))
+    }
+
     @Test func cityFieldsCarryTheSerializersLimits() async throws {
         let document = OpenAPIDocument.make(prefix: "/ws/cities", metadata: ServiceMetadata())
         guard case .object(let root) = document, case .object(let components) = root["components"], case .object(let schemas) = components["schemas"],

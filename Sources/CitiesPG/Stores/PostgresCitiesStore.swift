@@ -2,7 +2,7 @@ import CitiesCore
 import Foundation
 
 /// ``CityStore``, ``EventStore`` and ``EventCountQuery`` on PostgreSQL: one statement per read,
-/// bound parameters only (the ORDER BY clause is picked from a fixed set, never built from input).
+/// bound parameters only (the ORDER BY clause is made of fixed terms, never of input).
 public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
     public let pool: PostgresPool
 
@@ -27,16 +27,20 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
         """
 
     /// Scheduled events overlapping the window `[$3, $5)` per city (`$4`, `$6`: the UTC midnights at
-    /// or before `$3`, `$5`), from the day counts: events starting before `to` minus events ending at
-    /// or before `from`. Whole days come from ``event_day_counts``; only when `from` or `to` is not a
-    /// UTC midnight are the events of that boundary day read, through the `starts_at`/`ends_at` indexes.
+    /// or before `$3`, `$5`; an open end is `infinity`), from the day counts: events starting before
+    /// `to` minus events ending at or before `from`, plus the events lying wholly in `[to, from]`,
+    /// which the first part lacks and the second subtracts — there are some only when `from` is after
+    /// `to` (`to` alone, in the past: `from` is now). Whole days come from ``event_day_counts``; only
+    /// when `from` or `to` is not a UTC midnight are the events of that boundary day read, through the
+    /// `starts_at`/`ends_at` indexes.
     static let windowCounts = """
         SELECT city_id, sum(n)::bigint AS n FROM (
             SELECT city_id,
                    COALESCE(sum(starting) FILTER (WHERE day < ($6::timestamptz AT TIME ZONE 'UTC')::date), 0)
                  - COALESCE(sum(ending) FILTER (WHERE day < ($4::timestamptz AT TIME ZONE 'UTC')::date), 0) AS n
             FROM event_day_counts
-            WHERE day < ($6::timestamptz AT TIME ZONE 'UTC')::date AND ($2::text[] IS NULL OR category = ANY ($2::text[]))
+            WHERE day < GREATEST(($6::timestamptz AT TIME ZONE 'UTC')::date, ($4::timestamptz AT TIME ZONE 'UTC')::date)
+              AND ($2::text[] IS NULL OR category = ANY ($2::text[]))
             GROUP BY city_id
             UNION ALL
             SELECT city_id, count(*) FROM events
@@ -48,9 +52,17 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
             WHERE status = 'scheduled' AND ends_at > $4::timestamptz AND ends_at <= $3::timestamptz
               AND ($2::text[] IS NULL OR category = ANY ($2::text[]))
             GROUP BY city_id
+            UNION ALL
+            SELECT city_id, count(*) FROM events
+            WHERE status = 'scheduled' AND starts_at >= $5::timestamptz AND starts_at <= $3::timestamptz AND ends_at <= $3::timestamptz
+              AND ($2::text[] IS NULL OR category = ANY ($2::text[]))
+            GROUP BY city_id
         ) parts
         GROUP BY city_id
         """
+
+    /// PostgreSQL's timestamp after every other: the bound of a window open at the end.
+    static let openEnd = "infinity"
 
     // MARK: CityStore
 
@@ -219,7 +231,10 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
     // MARK: EventCountQuery
 
     public func eventCounts(_ filter: EventCountFilter, countryCode: String?, now: Date) async throws -> [CityEventCount] {
-        let window: [(any PostgresEncodable)?] = filter.window.map { [$0.start, UTCDay.start(of: $0.start), $0.end, UTCDay.start(of: $0.end)] } ?? [now]
+        let window: [(any PostgresEncodable)?] = filter.window.map { window in
+            let from = window.from ?? now
+            return [from, UTCDay.start(of: from)] + (window.to.map { [$0, UTCDay.start(of: $0)] } ?? [Self.openEnd, Self.openEnd])
+        } ?? [now]
         let parameters = [countryCode, Self.categories(filter.categories)] + window
         let sql = """
             WITH counts AS (\(filter.window == nil ? Self.currentCounts : Self.windowCounts))
@@ -345,15 +360,23 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
         return escaped
     }
 
-    /// One of a fixed set of clauses; ties by id. `name` sorts by code point (`COLLATE "C"`) so every
-    /// server, whatever its locale, orders alike.
+    /// Built from a fixed set of terms, never from input; ties by id. Text sorts by code point
+    /// (`COLLATE "C"`) so every server, whatever its locale, orders alike, and as
+    /// ``CityOrdering/precedes(_:_:)`` does in memory.
     static func orderBy(_ ordering: CityOrdering) -> String {
-        let direction = ordering.descending ? "DESC" : "ASC"
-        switch ordering.field {
-        case .name: return "c.name COLLATE \"C\" \(direction), c.id"
-        case .eventCount: return "c.event_count \(direction), c.id"
-        case .population: return "c.population \(direction), c.id"
-        case .createdAt: return "c.created_at \(direction), c.id"
+        let terms = ordering.terms.map { term -> String in
+            let column: String
+            switch term.field {
+            case .id: column = "c.id"
+            case .slug: column = "c.slug COLLATE \"C\""
+            case .name: column = "c.name COLLATE \"C\""
+            case .countryCode: column = "c.country_code COLLATE \"C\""
+            case .population: column = "c.population"
+            case .createdAt: column = "c.created_at"
+            case .eventCount: column = "c.event_count"
+            }
+            return column + (term.descending ? " DESC" : " ASC")
         }
+        return (terms + ["c.id"]).joined(separator: ", ")
     }
 }

@@ -141,7 +141,7 @@ struct CitiesController: Sendable {
 
     private func eventCounts(_ query: CanonicalQuery, now: Date) async throws -> Representation {
         var parameters = QueryParameters(query)
-        let window = parameters.window(required: false)
+        let window = parameters.window()
         let categories = parameters.categories()
         let countryCode = parameters.countryCode()
         try parameters.check()
@@ -152,7 +152,7 @@ struct CitiesController: Sendable {
         var parameters = QueryParameters(query)
         let interval = parameters.choice("interval") { CountInterval(rawValue: $0) }
         if parameters.value("interval") == nil { parameters.errors.add("This field is required.", to: "interval") }
-        let window = parameters.window(required: true)
+        let window = parameters.boundedWindow()
         let categories = parameters.categories()
         if let interval, let window, interval.bucketCount(from: window.start, to: window.end) > Self.maximumBuckets {
             parameters.errors.add("Ensure the window holds at most \(Self.maximumBuckets) \(interval.rawValue)s.", to: "to")

@@ -25,10 +25,11 @@ enum OpenAPIDocument {
     // MARK: Paths
 
     private static func paths(_ prefix: String) -> [String: JSONValue] {
+        let dateOrDateTime: JSONValue = ["anyOf": [["type": "string", "format": "date-time"], ["type": "string", "format": "date"]]]
         let id = parameter("id", in: "path", schema: ["type": "integer", "minimum": 1, "format": "int64"], required: true)
         let window = [
-            parameter("from", schema: ["type": "string", "format": "date-time"], description: "Start of the window [from, to)."),
-            parameter("to", schema: ["type": "string", "format": "date-time"], description: "End of the window [from, to)."),
+            parameter("from", schema: dateOrDateTime, description: "Start of the window [from, to); a date alone is its midnight UTC."),
+            parameter("to", schema: dateOrDateTime, description: "End of the window [from, to); a date alone is its midnight UTC."),
             parameter("category", schema: ["type": "array", "maxItems": .integer(Int64(CanonicalQuery.maximumValues)),
                                            "items": ["type": "string", "pattern": slugPattern, "maxLength": .integer(Int64(EventSerializer.maximumCategoryLength))]],
                       description: "Only these categories (repeatable)."),
@@ -39,7 +40,8 @@ enum OpenAPIDocument {
                 get: operation("listCities", "Cities with their current event counts, paginated.", parameters: [
                     parameter("page", schema: ["type": "integer", "minimum": 1]),
                     parameter("page_size", schema: ["type": "integer", "minimum": 1, "maximum": .integer(Int64(Pagination.maximumPageSize))]),
-                    parameter("ordering", schema: ["type": "string", "enum": .array(CityOrdering.parameterValues.map(JSONValue.string))]),
+                    parameter("ordering", schema: ["type": "array", "items": ["type": "string", "enum": .array(CityOrdering.parameterValues.map(JSONValue.string))]],
+                              explode: false, description: "Comma-separated fields, `-` for descending; ties by id. Unknown fields are ignored."),
                     parameter("search", schema: ["type": "string", "maxLength": .integer(Int64(QueryParameters.maximumTextLength))],
                               description: "Case- and accent-insensitive part of the name."),
                     countryCode,
@@ -54,7 +56,10 @@ enum OpenAPIDocument {
                 patch: operation("updateCity", "Update some of a city's fields.", body: ref("CityPatch"), ok: ref("City"), errors: [400, 404, 413, 415], write: true),
                 delete: operation("deleteCity", "Delete a city and its events.", ok: nil, okStatus: 204, errors: [404], write: true)),
             prefix + "/event-counts/": pathItem(
-                get: operation("eventCounts", "Every active city with its event count: scheduled events not over yet, or overlapping [from, to).",
+                get: operation("eventCounts", """
+                    Every active city with its event count: scheduled events not over yet, or overlapping [from, to) \
+                    (without from: from now; without to: no end).
+                    """,
                                parameters: window + [countryCode], ok: .object(["type": "array", "items": ref("CityEventCount")]), errors: [400],
                                conditional: true)),
             prefix + "/{id}/event-counts/": pathItem(
@@ -159,12 +164,15 @@ enum OpenAPIDocument {
             with `Idempotent-Replayed: true`, and no second write. 5xx answers are not kept unless the write had committed.
             """)
 
-    private static func parameter(_ name: String, in location: String = "query", schema: JSONValue, required: Bool = false, description: String? = nil) -> JSONValue {
+    /// An array is a repeated parameter (`explode`) or one comma-separated value.
+    private static func parameter(
+        _ name: String, in location: String = "query", schema: JSONValue, required: Bool = false, explode: Bool = true, description: String? = nil
+    ) -> JSONValue {
         var parameter: [String: JSONValue] = ["name": .string(name), "in": .string(location), "required": .bool(required), "schema": schema]
         if let description { parameter["description"] = .string(description) }
         if case .object(let fields) = schema, fields["type"] == .string("array") {
             parameter["style"] = "form"
-            parameter["explode"] = true
+            parameter["explode"] = .bool(explode)
         }
         return .object(parameter)
     }

@@ -38,9 +38,10 @@ struct QueryParameters {
     /// parameter may repeat, ``CanonicalQuery`` bounds.)
     static let maximumTextLength = 200
 
+    /// A date-time, or a date alone as its midnight UTC (django-filter's `DateTimeFilter` takes `%Y-%m-%d`).
     mutating func dateTime(_ name: String) -> Date? {
         guard let text = text(name) else { return nil }
-        guard let date = ISOTimestamp.date(from: text) else {
+        guard let date = ISOTimestamp.date(fromDateOrDateTime: text) else {
             errors.add("Enter a valid date/time.", to: name)
             return nil
         }
@@ -81,30 +82,24 @@ struct QueryParameters {
         choice(name) { CountryCode.isAssigned($0.uppercased()) ? $0.uppercased() : nil }
     }
 
-    /// `from`/`to`: both or neither, `to` after `from`.
-    mutating func window(required: Bool) -> DateInterval? {
+    /// `from`, `to`, either or both (``CountWindow``); `to` after `from` when both are given. nil
+    /// without either, or when one is invalid.
+    mutating func window() -> CountWindow? {
         let from = dateTime("from")
         let to = dateTime("to")
-        switch (from, to) {
-        case let (from?, to?):
-            guard to > from else {
-                errors.add("Ensure to is later than from.", to: "to")
-                return nil
-            }
-            return DateInterval(start: from, end: to)
-        case (nil, nil):
-            if required && errors.fields["from"] == nil && errors.fields["to"] == nil {
-                errors.add("This field is required.", to: "from")
-                errors.add("This field is required.", to: "to")
-            }
-            return nil
-        case (_?, nil):
-            if errors.fields["to"] == nil { errors.add("This field is required when from is given.", to: "to") }
-            return nil
-        case (nil, _?):
-            if errors.fields["from"] == nil { errors.add("This field is required when to is given.", to: "from") }
+        if let from, let to, to <= from {
+            errors.add("Ensure to is later than from.", to: "to")
             return nil
         }
+        guard errors.fields["from"] == nil, errors.fields["to"] == nil, from != nil || to != nil else { return nil }
+        return CountWindow(from: from, to: to)
+    }
+
+    /// `from` and `to`, both required (a histogram needs a bounded window).
+    mutating func boundedWindow() -> DateInterval? {
+        for name in ["from", "to"] where value(name) == nil { errors.add("This field is required.", to: name) }
+        guard let window = window(), let from = window.from, let to = window.to else { return nil }
+        return DateInterval(start: from, end: to)
     }
 
     func check() throws {
