@@ -36,32 +36,36 @@ public struct CityCountsState: Sendable {
     /// - Parameters:
     ///   - counts: per city and category, the scheduled events not over at `watermark`.
     ///   - ending: those of them ending by `horizon`, in any order.
-    public init(cities: [City], counts: [Int64: [String: Int]], ending: [CountedEvent], watermark: Date, horizon: Date) {
+    ///   - searchDocuments: the cities' stored ``City/searchDocument``s, by id; those missing are made.
+    public init(cities: [City], searchDocuments: [Int64: String] = [:], counts: [Int64: [String: Int]], ending: [CountedEvent],
+                watermark: Date, horizon: Date) {
         self.counts = counts
         self.ending = ending.filter { $0.endsAt > watermark && $0.endsAt <= horizon }.sorted { $0.endsAt < $1.endsAt }
         self.watermark = watermark
         self.horizon = horizon
-        replaceCities(cities)
+        replaceCities(cities, searchDocuments: searchDocuments)
     }
 
     /// Whether the state can answer for `now` (after ``advance(to:)``): it knows nothing before its
     /// watermark or after its horizon.
     public func covers(_ now: Date) -> Bool { now >= watermark && now <= horizon }
 
-    public mutating func replaceCities(_ cities: [City]) {
+    /// `searchDocuments`: the stored documents by city id (folding every name of 34,000 cities
+    /// again takes seconds); those missing are made.
+    public mutating func replaceCities(_ cities: [City], searchDocuments: [Int64: String] = [:]) {
         self.cities = Dictionary(uniqueKeysWithValues: cities.map { ($0.id, $0) })
         byName = cities.sorted(by: CityOrdering.byName)
-        searchDocuments = Dictionary(uniqueKeysWithValues: cities.map { ($0.id, Array($0.searchDocument.utf8)) })
+        self.searchDocuments = Dictionary(uniqueKeysWithValues: cities.map { ($0.id, Array((searchDocuments[$0.id] ?? $0.searchDocument).utf8)) })
         version += 1
     }
 
     /// A city was created or changed: only its entries move (a binary search and an insertion in
     /// the name order), so a write costs the same with 200 cities as with 34,000.
-    public mutating func upsertCity(_ city: City) {
+    public mutating func upsertCity(_ city: City, searchDocument: String? = nil) {
         if let old = cities[city.id] { byName.remove(at: nameIndex(of: old)) }
         byName.insert(city, at: nameIndex(of: city))
         cities[city.id] = city
-        searchDocuments[city.id] = Array(city.searchDocument.utf8)
+        searchDocuments[city.id] = Array((searchDocument ?? city.searchDocument).utf8)
         version += 1
     }
 

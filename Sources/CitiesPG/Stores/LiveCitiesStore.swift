@@ -267,7 +267,7 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
         let horizon = now + configuration.lookahead
         let cities = try Self.cities(connection)
         cityRows.add(cities.count, ordering: .relaxed)
-        return CityCountsState(cities: cities, counts: counts, ending: try Self.ending(connection, after: now, until: horizon),
+        return CityCountsState(cities: cities.map(\.city), searchDocuments: Self.documents(cities), counts: counts, ending: try Self.ending(connection, after: now, until: horizon),
                                watermark: now, horizon: horizon)
     }
 
@@ -313,16 +313,14 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
         if reloadAll {
             let cities = try Self.cities(connection)
             cityRows.add(cities.count, ordering: .relaxed)
-            return { $0.replaceCities(cities) }
+            return { $0.replaceCities(cities.map(\.city), searchDocuments: Self.documents(cities)) }
         }
         guard !ids.isEmpty else { return { _ in } }
-        let found = try connection.query(
-            "SELECT \(PostgresCitiesStore.cityColumns) FROM cities c WHERE c.id = ANY ($1::int8[])",
-            [PostgresArrayLiteral(ids.map(String.init))]).rows.map(PostgresCitiesStore.city(from:))
+        let found = try Self.cities(connection, ids: ids)
         cityRows.add(found.count, ordering: .relaxed)
-        let removed = ids.subtracting(found.map(\.id))
+        let removed = ids.subtracting(found.map(\.city.id))
         return { state in
-            for city in found { state.upsertCity(city) }
+            for (city, document) in found { state.upsertCity(city, searchDocument: document) }
             for id in removed { state.removeCity(id: id) }
         }
     }
@@ -361,8 +359,16 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
         return value
     }
 
-    private static func cities(_ connection: PostgresConnection) throws -> [City] {
-        try connection.query("SELECT \(PostgresCitiesStore.cityColumns) FROM cities c").rows.map(PostgresCitiesStore.city(from:))
+    /// Every city, or those with `ids`, with its stored search document (what SQL searches too).
+    private static func cities(_ connection: PostgresConnection, ids: Set<Int64>? = nil) throws -> [(city: City, searchDocument: String)] {
+        try connection.query(
+            "SELECT \(PostgresCitiesStore.cityColumns), c.search_name FROM cities c WHERE $1::int8[] IS NULL OR c.id = ANY ($1::int8[])",
+            [ids.map { PostgresArrayLiteral($0.map(String.init)) }]
+        ).rows.map { row in (try PostgresCitiesStore.city(from: row), try row.decode(String.self, named: "search_name")) }
+    }
+
+    private static func documents(_ cities: [(city: City, searchDocument: String)]) -> [Int64: String] {
+        Dictionary(uniqueKeysWithValues: cities.map { ($0.city.id, $0.searchDocument) })
     }
 
     private static func ending(_ connection: PostgresConnection, after start: Date, until end: Date) throws -> [CityCountsState.CountedEvent] {
