@@ -127,9 +127,12 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
             }
             return city
         }
-        let candidates = Array(draft.slugCandidates.prefix(Self.slugCandidateLimit))
         let created = try await write { connection -> City? in
-            for batch in stride(from: 0, to: candidates.count, by: 16).map({ Array(candidates[$0..<min($0 + 16, candidates.count)]) }) {
+            var candidates = draft.slugCandidates.prefix(Self.slugCandidateLimit).makeIterator()
+            while true {
+                var batch: [String] = []
+                while batch.count < 16, let candidate = candidates.next() { batch.append(candidate) }
+                if batch.isEmpty { break }
                 let taken = Set(try connection.query("SELECT slug FROM cities WHERE slug = ANY ($1::text[])", [PostgresArrayLiteral(batch)])
                     .rows.map { try $0.decode(String.self, at: 0) })
                 for slug in batch where !taken.contains(slug) {

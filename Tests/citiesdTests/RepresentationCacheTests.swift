@@ -1,0 +1,99 @@
+import CitiesCore
+import Foundation
+import Hummingbird
+import Synchronization
+import Testing
+
+@testable import citiesd
+
+@Suite struct RepresentationCacheTests {
+    /// Answers at a fixed version; counts how often it was asked, and holds `eventCounts` until
+    /// `readVersion` has been asked `holdUntilReads` times.
+    final class Versioned: VersionedReads, Sendable {
+        let store = InMemoryCitiesStore()
+        let reads = Atomic<Int>(0)
+        let renders = Atomic<Int>(0)
+        let holdUntilReads: Int
+        let released: AsyncStream<Void>
+        private let release: AsyncStream<Void>.Continuation
+
+        init(holdUntilReads: Int) {
+            self.holdUntilReads = holdUntilReads
+            (released, release) = AsyncStream<Void>.makeStream()
+        }
+
+        func readVersion(now: Date) async throws -> UInt64? {
+            if reads.add(1, ordering: .relaxed).newValue >= holdUntilReads { release.finish() }
+            return 1
+        }
+    }
+
+    /// Requests for one key arriving while it is rendered get that render: one render for all.
+    @Test func concurrentRequestsForOneAnswerShareOneRender() async throws {
+        let requests = 16
+        let versioned = Versioned(holdUntilReads: requests)
+        let repository = VersionedRepository(versioned: versioned)
+        let cache = RepresentationCache(repository: repository, capacity: 8)
+        let bodies = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<requests {
+                group.addTask {
+                    let representation = try await cache.representation(forKey: "k", now: Date()) {
+                        versioned.renders.add(1, ordering: .relaxed)
+                        for await _ in versioned.released {}
+                        return Representation(json: ["answer": 42])
+                    }
+                    return String(buffer: representation.body)
+                }
+            }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(versioned.renders.load(ordering: .relaxed) == 1)
+        #expect(bodies == Array(repeating: #"{"answer":42}"#, count: requests))
+    }
+
+    /// A render that fails fails only its own request; those waiting for it render for themselves.
+    @Test func aFailedRenderLeavesTheOthersToRenderThemselves() async throws {
+        let versioned = Versioned(holdUntilReads: 2)
+        let cache = RepresentationCache(repository: VersionedRepository(versioned: versioned), capacity: 8)
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    do {
+                        _ = try await cache.representation(forKey: "k", now: Date()) {
+                            let attempt = versioned.renders.add(1, ordering: .relaxed).newValue
+                            for await _ in versioned.released {}
+                            if attempt == 1 { throw CancellationError() }
+                            return Representation(json: ["answer": 42])
+                        }
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 1, "the follower rendered for itself")
+        #expect(versioned.renders.load(ordering: .relaxed) == 2)
+    }
+}
+
+/// The in-memory store, with the versions of ``RepresentationCacheTests/Versioned``.
+struct VersionedRepository: CitiesRepository, VersionedReads {
+    let versioned: RepresentationCacheTests.Versioned
+
+    func readVersion(now: Date) async throws -> UInt64? { try await versioned.readVersion(now: now) }
+    func list(_ query: CityListQuery, now: Date) async throws -> CityPage { try await versioned.store.list(query, now: now) }
+    func city(id: Int64, now: Date) async throws -> CityWithEventCount? { try await versioned.store.city(id: id, now: now) }
+    func create(_ draft: CityDraft) async throws -> City { try await versioned.store.create(draft) }
+    func update(id: Int64, with draft: CityDraft) async throws -> City? { try await versioned.store.update(id: id, with: draft) }
+    func delete(id: Int64) async throws -> Bool { try await versioned.store.delete(id: id) }
+    func upsert(_ events: [Event]) async throws -> UpsertSummary { try await versioned.store.upsert(events) }
+    func delete(externalID: String) async throws -> Bool { try await versioned.store.delete(externalID: externalID) }
+    func eventCounts(_ filter: EventCountFilter, countryCode: String?, now: Date) async throws -> [CityEventCount] {
+        try await versioned.store.eventCounts(filter, countryCode: countryCode, now: now)
+    }
+    func histogram(cityID: Int64, interval: CountInterval, from: Date, to: Date, categories: Set<String>) async throws -> [CountBucket]? {
+        try await versioned.store.histogram(cityID: cityID, interval: interval, from: from, to: to, categories: categories)
+    }
+}
