@@ -27,8 +27,9 @@ public struct CityCountsState: Sendable {
     private var cities: [Int64: City] = [:]
     /// Every city in name order (``CityOrdering/byName(_:_:)``), kept sorted by each change.
     private var byName: [City] = []
-    /// Each city's ``City/searchDocument`` as UTF-8, folded once per change, not per search.
-    private var searchDocuments: [Int64: [UInt8]] = [:]
+    /// The ``City/searchDocument`` of each city of ``byName``, index for index, as UTF-8: folded
+    /// once per change, and scanned without touching the cities.
+    private var documentsByName: [[UInt8]] = []
     private var counts: [Int64: [String: Int]]
     /// Counted events ending in `(watermark, horizon]`, by end.
     private var ending: [CountedEvent]
@@ -55,25 +56,31 @@ public struct CityCountsState: Sendable {
     public mutating func replaceCities(_ cities: [City], searchDocuments: [Int64: String] = [:]) {
         self.cities = Dictionary(uniqueKeysWithValues: cities.map { ($0.id, $0) })
         byName = cities.sorted(by: CityOrdering.byName)
-        self.searchDocuments = Dictionary(uniqueKeysWithValues: cities.map { ($0.id, Array((searchDocuments[$0.id] ?? $0.searchDocument).utf8)) })
+        documentsByName = byName.map { Array((searchDocuments[$0.id] ?? $0.searchDocument).utf8) }
         version += 1
     }
 
     /// A city was created or changed: only its entries move (a binary search and an insertion in
     /// the name order), so a write costs the same with 200 cities as with 34,000.
     public mutating func upsertCity(_ city: City, searchDocument: String? = nil) {
-        if let old = cities[city.id] { byName.remove(at: nameIndex(of: old)) }
-        byName.insert(city, at: nameIndex(of: city))
+        if let old = cities[city.id] {
+            let index = nameIndex(of: old)
+            byName.remove(at: index)
+            documentsByName.remove(at: index)
+        }
+        let index = nameIndex(of: city)
+        byName.insert(city, at: index)
+        documentsByName.insert(Array((searchDocument ?? city.searchDocument).utf8), at: index)
         cities[city.id] = city
-        searchDocuments[city.id] = Array((searchDocument ?? city.searchDocument).utf8)
         version += 1
     }
 
     /// A city was deleted (its events went with it).
     public mutating func removeCity(id: Int64) {
         guard let old = cities.removeValue(forKey: id) else { return }
-        byName.remove(at: nameIndex(of: old))
-        searchDocuments[id] = nil
+        let index = nameIndex(of: old)
+        byName.remove(at: index)
+        documentsByName.remove(at: index)
         counts[id] = nil
         version += 1
     }
@@ -146,14 +153,24 @@ public struct CityCountsState: Sendable {
         cities[id].map { CityWithEventCount(city: $0, eventCount: eventCount(of: id)) }
     }
 
-    /// Filters in name order, so the default ordering needs no sort; search terms are looked for
-    /// in the stored documents as bytes.
+    /// Filters in name order, looking for search terms in the documents alone; with the default
+    /// ordering nothing is sorted and only the page's cities are copied out.
     public func page(_ query: CityListQuery) -> CityPage {
         let terms = query.searchTerms.map { Array($0.utf8) }
-        let matching = byName.lazy.filter { city in
-            query.matchesFilters(city) && (terms.isEmpty || Self.contains(self.searchDocuments[city.id] ?? [], every: terms))
-        }.map { CityWithEventCount(city: $0, eventCount: self.eventCount(of: $0.id)) }
-        return query.page(ofMatching: Array(matching), inNameOrder: true)
+        let filtered = query.countryCode != nil || query.isActive != nil
+        let matching = byName.indices.lazy.filter { index in
+            (terms.isEmpty || Self.contains(documentsByName[index], every: terms)) && (!filtered || query.matchesFilters(byName[index]))
+        }
+        func row(_ index: Int) -> CityWithEventCount { CityWithEventCount(city: byName[index], eventCount: eventCount(of: byName[index].id)) }
+        guard query.ordering == CityOrdering(.name) else { return query.page(ofMatching: matching.map(row)) }
+        let wanted = query.pageRange
+        var count = 0
+        var results: [CityWithEventCount] = []
+        for index in matching {
+            if wanted.contains(count) { results.append(row(index)) }
+            count += 1
+        }
+        return CityPage(count: count, results: results)
     }
 
     /// Every active city (optionally of one country) with its count, ordered by name then id.

@@ -83,7 +83,7 @@ extension CityListQuery {
         let terms = searchTerms
         return page(ofMatching: cities.filter { row in
             matchesFilters(row.city) && (terms.isEmpty || terms.allSatisfy(row.city.searchDocument.contains))
-        }, inNameOrder: false)
+        })
     }
 
     /// The filters other than `search`.
@@ -91,13 +91,15 @@ extension CityListQuery {
         (countryCode == nil || city.countryCode == countryCode) && (isActive == nil || city.isActive == isActive)
     }
 
-    /// This query's page of the cities that match it: ordered (unless they come in name order and
-    /// that is the ordering asked for) and cut.
-    public func page(ofMatching matching: [CityWithEventCount], inNameOrder: Bool) -> CityPage {
-        let rows = inNameOrder && ordering == CityOrdering(.name) ? matching : matching.sorted { ordering.precedes($0, $1) }
-        let start = (page - 1) * pageSize
-        return CityPage(count: rows.count, results: start < rows.count ? Array(rows[start..<min(rows.count, start + pageSize)]) : [])
+    /// This query's page of the cities that match it: ordered and cut.
+    public func page(ofMatching matching: [CityWithEventCount]) -> CityPage {
+        let rows = matching.sorted { ordering.precedes($0, $1) }
+        let wanted = pageRange.clamped(to: rows.indices)
+        return CityPage(count: rows.count, results: Array(rows[wanted]))
     }
+
+    /// The positions of this query's page among all matching rows.
+    public var pageRange: Range<Int> { (page - 1) * pageSize ..< page * pageSize }
 }
 
 extension CityOrdering {
