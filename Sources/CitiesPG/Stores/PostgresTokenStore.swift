@@ -9,12 +9,19 @@ public struct PostgresTokenStore: TokenStore {
         self.pool = pool
     }
 
+    /// `last_used_at` is written at most once a minute per token: every writer of a service shares
+    /// its token, and a write per request would make them queue for that one row.
     public func authenticate(keyHash: [UInt8]) async throws -> APIToken? {
         try await pool.withConnection { connection in
             try connection.query("""
-                UPDATE api_tokens SET last_used_at = now()
-                WHERE key_hash = $1 AND revoked_at IS NULL
-                RETURNING name, created_at, last_used_at
+                WITH token AS (
+                    SELECT id, name, created_at, last_used_at FROM api_tokens WHERE key_hash = $1 AND revoked_at IS NULL
+                ), touched AS (
+                    UPDATE api_tokens t SET last_used_at = now() FROM token
+                    WHERE t.id = token.id AND (token.last_used_at IS NULL OR token.last_used_at < now() - interval '1 minute')
+                    RETURNING t.last_used_at
+                )
+                SELECT name, created_at, COALESCE((SELECT last_used_at FROM touched), token.last_used_at) AS last_used_at FROM token
                 """, [keyHash]).first.map(Self.token(from:))
         }
     }
