@@ -271,23 +271,28 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
                                watermark: now, horizon: horizon)
     }
 
+    /// The changes, with each changed city's row as it is now (joined, so one round trip; no row:
+    /// it was deleted).
     private func changes(since start: FeedPosition, on connection: PostgresConnection, horizon: Date, now: Date) throws -> StateChange {
         let rows = try connection.query("""
-            SELECT city_id, category, ends_at, delta, changed_city_id FROM event_count_changes
-            WHERE xid >= $1::xid8 OR xid = ANY ($2::xid8[])
+            SELECT ch.city_id, ch.category, ch.ends_at, ch.delta, ch.changed_city_id, \(PostgresCitiesStore.cityColumns), c.search_name
+            FROM event_count_changes ch LEFT JOIN cities c ON c.id = ch.changed_city_id
+            WHERE ch.xid >= $1::xid8 OR ch.xid = ANY ($2::xid8[])
             """, [String(start.xmax), PostgresArrayLiteral(start.inProgress.map(String.init))]).rows
         changeRows.add(rows.count, ordering: .relaxed)
         // Netted per event before applying: the rows of one refresh come in no useful order (a
         // transaction may remove an event version that a later transaction id added).
         var changes: [CityCountsState.CountedEvent: Int] = [:]
-        var changedCities: Set<Int64> = []
+        var changedCities: [Int64: (city: City, searchDocument: String)?] = [:]
         var reloadCities = false
         for row in rows {
             if let cityID = try row.decode(Int64?.self, at: 0) {
                 let event = CityCountsState.CountedEvent(cityID: cityID, category: try row.decode(String.self, at: 1), endsAt: try row.decode(Date.self, at: 2))
                 changes[event, default: 0] += try row.decode(Int.self, at: 3)
             } else if let cityID = try row.decode(Int64?.self, at: 4) {
-                changedCities.insert(cityID)
+                guard changedCities[cityID] == nil else { continue }
+                let found = try row.decode(Int64?.self, named: "id") != nil
+                changedCities[cityID] = found ? (try PostgresCitiesStore.city(from: row), try row.decode(String.self, named: "search_name")) : .some(nil)
             } else {
                 reloadCities = true  // logged before city changes named the city (migration 0006)
             }
@@ -304,21 +309,22 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
         }
     }
 
-    /// Past this many changed cities in one refresh (an import), reading them all is cheaper.
+    /// Past this many changed cities in one refresh (an import), reloading the list is cheaper
+    /// than moving each.
     private static let cityReloadThreshold = 5_000
 
-    /// The changed cities, read by id, as a change to the state: those still there are put in,
-    /// the others removed (after their events' changes, which a delete's cascade logged too).
-    private func cityChange(_ ids: Set<Int64>, reloadAll: Bool, on connection: PostgresConnection) throws -> @Sendable (inout CityCountsState) -> Void {
+    /// The changed cities as a change to the state: those still there are put in, the others
+    /// removed (after their events' changes, which a delete's cascade logged too).
+    private func cityChange(_ changed: [Int64: (city: City, searchDocument: String)?], reloadAll: Bool, on connection: PostgresConnection) throws -> @Sendable (inout CityCountsState) -> Void {
         if reloadAll {
             let cities = try Self.cities(connection)
             cityRows.add(cities.count, ordering: .relaxed)
             return { $0.replaceCities(cities.map(\.city), searchDocuments: Self.documents(cities)) }
         }
-        guard !ids.isEmpty else { return { _ in } }
-        let found = try Self.cities(connection, ids: ids)
+        guard !changed.isEmpty else { return { _ in } }
+        let found = changed.values.compactMap { $0 }
         cityRows.add(found.count, ordering: .relaxed)
-        let removed = ids.subtracting(found.map(\.city.id))
+        let removed = changed.filter { $0.value == nil }.map(\.key)
         return { state in
             for (city, document) in found { state.upsertCity(city, searchDocument: document) }
             for id in removed { state.removeCity(id: id) }
@@ -359,12 +365,11 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
         return value
     }
 
-    /// Every city, or those with `ids`, with its stored search document (what SQL searches too).
-    private static func cities(_ connection: PostgresConnection, ids: Set<Int64>? = nil) throws -> [(city: City, searchDocument: String)] {
-        try connection.query(
-            "SELECT \(PostgresCitiesStore.cityColumns), c.search_name FROM cities c WHERE $1::int8[] IS NULL OR c.id = ANY ($1::int8[])",
-            [ids.map { PostgresArrayLiteral($0.map(String.init)) }]
-        ).rows.map { row in (try PostgresCitiesStore.city(from: row), try row.decode(String.self, named: "search_name")) }
+    /// Every city, with its stored search document (what SQL searches too).
+    private static func cities(_ connection: PostgresConnection) throws -> [(city: City, searchDocument: String)] {
+        try connection.query("SELECT \(PostgresCitiesStore.cityColumns), c.search_name FROM cities c").rows.map { row in
+            (try PostgresCitiesStore.city(from: row), try row.decode(String.self, named: "search_name"))
+        }
     }
 
     private static func documents(_ cities: [(city: City, searchDocument: String)]) -> [Int64: String] {

@@ -110,9 +110,10 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
         }
     }
 
-    /// Without a slug, the first free one of the draft's candidates: those already taken are
-    /// skipped in one query per batch, and a candidate another create takes meanwhile is passed
-    /// over (`ON CONFLICT DO NOTHING` waits for that create to commit or roll back).
+    /// Without a slug, the first free one of the draft's candidates: the first is tried at once,
+    /// the next ones in batches whose taken slugs are skipped with one query, and a candidate
+    /// another create takes meanwhile is passed over (`ON CONFLICT DO NOTHING` waits for that
+    /// create to commit or roll back).
     public func create(_ draft: CityDraft) async throws -> City {
         let insert = """
             INSERT INTO cities AS c (\(Self.writtenColumns))
@@ -129,12 +130,14 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
         }
         let created = try await write { connection -> City? in
             var candidates = draft.slugCandidates.prefix(Self.slugCandidateLimit).makeIterator()
+            var batchSize = 1  // most names are free: the first candidate is tried without asking
             while true {
                 var batch: [String] = []
-                while batch.count < 16, let candidate = candidates.next() { batch.append(candidate) }
+                while batch.count < batchSize, let candidate = candidates.next() { batch.append(candidate) }
                 if batch.isEmpty { break }
-                let taken = Set(try connection.query("SELECT slug FROM cities WHERE slug = ANY ($1::text[])", [PostgresArrayLiteral(batch)])
+                let taken = batchSize == 1 ? [] : Set(try connection.query("SELECT slug FROM cities WHERE slug = ANY ($1::text[])", [PostgresArrayLiteral(batch)])
                     .rows.map { try $0.decode(String.self, at: 0) })
+                batchSize = 16
                 for slug in batch where !taken.contains(slug) {
                     var named = draft
                     named.slug = slug
