@@ -1,0 +1,220 @@
+import CitiesCore
+import CitiesPG
+import Foundation
+
+/// `citiesd import geonames`: reads GeoNames dump files, validates every selected city with
+/// ``CitySerializer`` as a `POST` would, and upserts them by GeoNames id with ``CityImport``.
+///
+/// In order: the admin1 names, the city files (the selected cities are kept in memory, a few
+/// hundred bytes each), `alternateNamesV2.txt` (streamed; only the names of those cities kept),
+/// then validation of every city, so that `--strict` can refuse before anything is written. The
+/// cities are written most populous first, in batches of ``Options/batchSize`` per transaction, so
+/// a name's plain slug goes to its biggest city (`valencia` to Valencia, Spain, not Valencia,
+/// California), and an import of millions never holds one huge transaction.
+struct GeoNamesImport {
+    struct Options: Sendable {
+        var files: [String]
+        var admin1: String?
+        var alternateNames: String?
+        var minPopulation: Int64?
+        /// ISO codes, upper case; nil: every country.
+        var countries: Set<String>?
+        var featureClasses: Set<String> = ["P"]
+        var strict = false
+        var batchSize = 10_000
+    }
+
+    struct Rejection: Sendable {
+        var file: String
+        var line: Int
+        var reasons: [(field: String, message: String)]
+    }
+
+    struct Summary: Sendable {
+        var linesRead = 0
+        var selected = 0
+        /// Lines left out by the filters, by filter.
+        var skipped: [String: Int] = [:]
+        var rejected = 0
+        var rejectedByReason: [String: Int] = [:]
+        /// The first ``shownRejections`` rejections.
+        var rejections: [Rejection] = []
+        var counts = CityImport.Counts()
+        /// False when `--strict` refused to write.
+        var written = false
+        var duration: Duration = .zero
+
+        static let shownRejections = 10
+    }
+
+    let options: Options
+
+    func run(on connection: PostgresConnection, progress: ImportProgress) throws -> Summary {
+        let started = ContinuousClock.now
+        var summary = Summary()
+        let regions = try options.admin1.map { try readRegions($0, summary: &summary, progress: progress) }
+        var records: [Selected] = []
+        var positions: [Int64: Int] = [:]
+        for file in options.files {
+            try read(file, into: &records, positions: &positions, summary: &summary, progress: progress)
+        }
+        let otherNames = try options.alternateNames.map { try readAlternateNames($0, of: positions, summary: &summary, progress: progress) }
+
+        var cities: [ImportedCity] = []
+        cities.reserveCapacity(records.count)
+        for selected in records {
+            let record = selected.record
+            let names = otherNames.map { byID in
+                (byID[record.geonameID] ?? []).enumerated().sorted { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }.map(\.element.name)
+            } ?? record.alternateNames
+            let region = regions?[GeoNamesAdmin1.key(countryCode: record.countryCode, admin1Code: record.admin1Code)]
+            do throws(ValidationErrors) {
+                let draft = try record.draft(region: region, alternateNames: names)
+                cities.append(ImportedCity(geonameID: record.geonameID, draft: draft))
+            } catch {
+                reject(selected.file, selected.line, error.fields.sorted { $0.key < $1.key }.flatMap { field, messages in messages.map { (field, $0) } }, in: &summary)
+            }
+        }
+        summary.selected = cities.count
+        if options.strict && summary.rejected > 0 {
+            summary.duration = .now - started
+            return summary
+        }
+
+        cities.sort { ($0.draft.population ?? -1, -$0.geonameID) > ($1.draft.population ?? -1, -$1.geonameID) }
+        progress.begin("writing")
+        var written = 0
+        for start in stride(from: 0, to: cities.count, by: options.batchSize) {
+            let batch = Array(cities[start..<min(start + options.batchSize, cities.count)])
+            summary.counts += try CityImport.upsert(batch, on: connection)
+            written += batch.count
+            progress.update(rows: written, done: written, total: cities.count)
+        }
+        progress.end(rows: written, done: written, total: cities.count)
+        summary.written = true
+        summary.duration = .now - started
+        return summary
+    }
+
+    /// A line that passed the filters.
+    private struct Selected {
+        var record: GeoNamesRecord
+        var file: String
+        var line: Int
+    }
+
+    private func read(_ path: String, into records: inout [Selected], positions: inout [Int64: Int], summary: inout Summary, progress: ImportProgress) throws {
+        let input = try ImportInput(path: path)
+        progress.begin("reading \(input.displayName)")
+        var rows = 0
+        try input.forEachLine { line, number in
+            rows += 1
+            summary.linesRead += 1
+            progress.update(rows: rows, done: input.bytesRead, total: input.totalBytes)
+            let record: GeoNamesRecord
+            do throws(GeoNamesLineError) {
+                record = try GeoNamesRecord(line: line, readAlternateNames: options.alternateNames == nil)
+            } catch {
+                reject(input.displayName, number, [(error.field, error.message)], in: &summary)
+                return
+            }
+            if let skipped = filter(record) {
+                summary.skipped[skipped, default: 0] += 1
+                return
+            }
+            let selected = Selected(record: record, file: input.displayName, line: number)
+            if let earlier = positions[record.geonameID] {
+                records[earlier] = selected
+                summary.skipped["repeated geonameid (the last one counts)", default: 0] += 1
+            } else {
+                positions[record.geonameID] = records.count
+                records.append(selected)
+            }
+        }
+        progress.end(rows: rows, done: input.bytesRead, total: input.totalBytes)
+    }
+
+    /// Which filter leaves the record out, if one does. A population that is not a number is left
+    /// for validation to reject.
+    private func filter(_ record: GeoNamesRecord) -> String? {
+        if !options.featureClasses.contains(record.featureClass) { return "feature class" }
+        if let countries = options.countries, !countries.contains(record.countryCode.uppercased()) { return "country" }
+        if let minimum = options.minPopulation, let population = record.populationValue, population < minimum { return "min population" }
+        return nil
+    }
+
+    private func readRegions(_ path: String, summary: inout Summary, progress: ImportProgress) throws -> [String: String] {
+        let input = try ImportInput(path: path)
+        progress.begin("reading \(input.displayName)")
+        var regions: [String: String] = [:]
+        try input.forEachLine { line, number in
+            do throws(GeoNamesLineError) {
+                let admin1 = try GeoNamesAdmin1(line: line)
+                regions[admin1.code] = admin1.name
+            } catch {
+                reject(input.displayName, number, [(error.field, error.message)], in: &summary)
+            }
+        }
+        progress.end(rows: regions.count, done: input.bytesRead, total: input.totalBytes)
+        return regions
+    }
+
+    /// The usable names of the selected cities, with their rank (``GeoNamesAlternateName/rank``):
+    /// the file has millions of lines, and only the geonameid of most is read.
+    private func readAlternateNames(
+        _ path: String, of selected: [Int64: Int], summary: inout Summary, progress: ImportProgress
+    ) throws -> [Int64: [(rank: Int, name: String)]] {
+        let input = try ImportInput(path: path)
+        progress.begin("reading \(input.displayName)")
+        var names: [Int64: [(rank: Int, name: String)]] = [:]
+        var rows = 0
+        try input.forEachLine { line, number in
+            rows += 1
+            progress.update(rows: rows, done: input.bytesRead, total: input.totalBytes)
+            if let id = GeoNamesAlternateName.geonameID(ofLine: line), selected[id] == nil { return }
+            do throws(GeoNamesLineError) {
+                let alternate = try GeoNamesAlternateName(line: line)
+                if alternate.isName { names[alternate.geonameID, default: []].append((alternate.rank, alternate.name)) }
+            } catch {
+                reject(input.displayName, number, [(error.field, error.message)], in: &summary)
+            }
+        }
+        progress.end(rows: rows, done: input.bytesRead, total: input.totalBytes)
+        return names
+    }
+
+    private func reject(_ file: String, _ line: Int, _ reasons: [(field: String, message: String)], in summary: inout Summary) {
+        summary.rejected += 1
+        for field in Set(reasons.map(\.field)) { summary.rejectedByReason[field, default: 0] += 1 }
+        if summary.rejections.count < Summary.shownRejections {
+            summary.rejections.append(Rejection(file: file, line: line, reasons: reasons))
+        }
+    }
+}
+
+extension GeoNamesImport.Summary {
+    /// What the command prints at the end.
+    var report: String {
+        let rate = Double(selected) / max(ImportProgress.seconds(duration), 1e-3)
+        var lines: [String] = []
+        let skippedTotal = skipped.values.reduce(0, +)
+        let skippedDetail = skipped.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        lines.append("read \(linesRead) lines: \(selected) cities, \(skippedTotal) skipped\(skippedTotal > 0 ? " (\(skippedDetail))" : ""), \(rejected) rejected")
+        if written {
+            lines.append("created \(counts.created), updated \(counts.updated), unchanged \(counts.unchanged), rejected \(rejected)"
+                + String(format: " in %.2f s", ImportProgress.seconds(duration)) + " (\(ImportProgress.grouped(Int(rate))) cities/s)")
+        } else {
+            lines.append("nothing written: \(rejected) rejected under --strict")
+        }
+        if rejected > 0 {
+            let reasons = rejectedByReason.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }
+            lines.append("rejected by reason: " + reasons.joined(separator: ", "))
+            lines.append(rejected > rejections.count ? "first \(rejections.count) rejected lines:" : "rejected lines:")
+            for rejection in rejections {
+                let reasons = rejection.reasons.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+                lines.append("  \(rejection.file):\(rejection.line): \(reasons)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
