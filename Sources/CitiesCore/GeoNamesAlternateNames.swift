@@ -5,21 +5,25 @@ public enum GeoNamesAlternateNames {
     /// As many as `alternate_names` takes; a city with more keeps the first ones.
     public static var limit: Int { CitySerializer.Field.alternateNames.maxLength ?? 1000 }
 
-    /// `names` in their order (the caller puts preferred names first), trimmed, each once, without
-    /// the city's own name, and at most ``limit``; the ASCII name first when it is spelled other
-    /// than the name folds (`Duesseldorf` for `Düsseldorf`), so that search finds that spelling too.
+    /// `names` in their order (the caller puts preferred names first) without the city's own name,
+    /// at most ``limit`` of them; the ASCII name first when it is spelled other than the name folds
+    /// (`Duesseldorf` for `Düsseldorf`), so that search finds that spelling too. ``CitySerializer``
+    /// trims them and keeps each once; that is done here too when the limit is near, so that it counts
+    /// distinct names.
     public static func capped(_ names: [String], name: String, asciiName: String) -> [String] {
-        var seen: Set<String> = [name]
         var kept: [String] = []
-        let ascii = asciiName.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !ascii.isEmpty, SearchText.fold(ascii) != SearchText.fold(name) {
-            seen.insert(ascii)
-            kept.append(ascii)
+        kept.reserveCapacity(min(names.count + 1, limit))
+        if !asciiName.isEmpty, asciiName != name, SearchText.fold(asciiName) != SearchText.fold(name) {
+            kept.append(asciiName)
         }
-        for candidate in names {
-            guard kept.count < limit else { break }
+        guard names.count + kept.count > limit else {
+            kept.append(contentsOf: names.lazy.filter { $0 != name })
+            return kept
+        }
+        var seen = Set(kept + [name])
+        for candidate in names where kept.count < limit {
             let trimmed = candidate.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !trimmed.isEmpty, seen.insert(trimmed).inserted { kept.append(trimmed) }
+            if seen.insert(trimmed).inserted { kept.append(trimmed) }
         }
         return kept
     }

@@ -40,7 +40,8 @@ public enum Slug {
     /// (`richmond-virginia-us`), then that numbered from 2 (`richmond-virginia-us-2`, …). Names
     /// with nothing to derive from start from `city`. Endless: take the first that is free.
     public static func candidates(name: String, region: String?, countryCode: String) -> some Sequence<String> {
-        let base = derive(from: name).isEmpty ? "city" : derive(from: name)
+        let derived = derive(from: name)
+        let base = derived.isEmpty ? "city" : derived
         var named = [base]
         let regionPart = region.map(derive(from:)).flatMap { $0.isEmpty ? nil : $0 }
         let countryPart = countryCode.lowercased()

@@ -62,19 +62,19 @@ struct GeoNamesImport {
 
         var cities: [ImportedCity] = []
         cities.reserveCapacity(records.count)
-        for selected in records {
-            let record = selected.record
-            let names = otherNames.map { byID in
-                (byID[record.geonameID] ?? []).enumerated().sorted { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }.map(\.element.name)
-            } ?? record.alternateNames
-            let region = regions?[GeoNamesAdmin1.key(countryCode: record.countryCode, admin1Code: record.admin1Code)]
-            do throws(ValidationErrors) {
-                let draft = try record.draft(region: region, alternateNames: names)
-                cities.append(ImportedCity(geonameID: record.geonameID, draft: draft))
-            } catch {
-                reject(selected.file, selected.line, error.fields.sorted { $0.key < $1.key }.flatMap { field, messages in messages.map { (field, $0) } }, in: &summary)
+        progress.begin("validating")
+        for start in stride(from: 0, to: records.count, by: Self.validationSlice) {
+            let slice = records[start..<min(start + Self.validationSlice, records.count)]
+            for (selected, outcome) in zip(slice, Self.validate(slice, regions: regions, otherNames: otherNames)) {
+                switch outcome {
+                case .success(let city): cities.append(city)
+                case .failure(let errors):
+                    reject(selected.file, selected.line, errors.fields.sorted { $0.key < $1.key }.flatMap { field, messages in messages.map { (field, $0) } }, in: &summary)
+                }
             }
+            progress.update(rows: slice.endIndex, done: slice.endIndex, total: records.count)
         }
+        progress.end(rows: records.count, done: records.count, total: records.count)
         summary.selected = cities.count
         if options.strict && summary.rejected > 0 {
             summary.duration = .now - started
@@ -94,6 +94,39 @@ struct GeoNamesImport {
         summary.written = true
         summary.duration = .now - started
         return summary
+    }
+
+    static let validationSlice = 4096
+
+    /// Validates the cities of `slice` on every core (the database has nothing to do meanwhile).
+    private static func validate(
+        _ slice: ArraySlice<Selected>, regions: [String: String]?, otherNames: [Int64: [(rank: Int, name: String)]]?
+    ) -> [Result<ImportedCity, ValidationErrors>] {
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, slice.count))
+        var parts = [[Result<ImportedCity, ValidationErrors>]](repeating: [], count: workers)
+        parts.withUnsafeMutableBufferPointer { parts in
+            nonisolated(unsafe) let parts = parts
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let lower = slice.startIndex + slice.count * worker / workers
+                let upper = slice.startIndex + slice.count * (worker + 1) / workers
+                parts[worker] = slice[lower..<upper].map { city(from: $0.record, regions: regions, otherNames: otherNames) }
+            }
+        }
+        return parts.flatMap { $0 }
+    }
+
+    /// One record as the city to write, or why not: its region from the admin1 names, its other
+    /// names from `alternateNamesV2.txt` (preferred first) when that was read, else its own column.
+    private static func city(
+        from record: GeoNamesRecord, regions: [String: String]?, otherNames: [Int64: [(rank: Int, name: String)]]?
+    ) -> Result<ImportedCity, ValidationErrors> {
+        let names = otherNames.map { byID in
+            (byID[record.geonameID] ?? []).enumerated().sorted { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }.map(\.element.name)
+        } ?? record.alternateNames
+        let region = regions?[GeoNamesAdmin1.key(countryCode: record.countryCode, admin1Code: record.admin1Code)]
+        return Result { () throws(ValidationErrors) in
+            ImportedCity(geonameID: record.geonameID, draft: try record.draft(region: region, alternateNames: names))
+        }
     }
 
     /// A line that passed the filters.
