@@ -6,11 +6,13 @@ import Foundation
 /// ``CitySerializer`` as a `POST` would, and upserts them by GeoNames id with ``CityImport``.
 ///
 /// In order: the admin1 names, the city files (the selected cities are kept in memory, a few
-/// hundred bytes each), `alternateNamesV2.txt` (streamed; only the names of those cities kept),
-/// then validation of every city, so that `--strict` can refuse before anything is written. The
-/// cities are written most populous first, in batches of ``Options/batchSize`` per transaction, so
-/// a name's plain slug goes to its biggest city (`valencia` to Valencia, Spain, not Valencia,
-/// California), and an import of millions never holds one huge transaction.
+/// hundred bytes each), `alternateNamesV2.txt` (streamed; only the names of those cities kept).
+/// Then the cities are validated on other threads (``ValidationPipeline``) while the batches
+/// already validated are written; with `--strict`, all are validated first, so that nothing is
+/// written when a line is rejected. The cities are written most populous first, in batches of
+/// ``Options/batchSize`` per transaction, so a name's plain slug goes to its biggest city
+/// (`valencia` to Valencia, Venezuela, not Valencia, Spain), and an import of millions never holds
+/// one huge transaction.
 struct GeoNamesImport {
     struct Options: Sendable {
         var files: [String]
@@ -55,50 +57,57 @@ struct GeoNamesImport {
         let regions = try options.admin1.map { try readRegions($0, summary: &summary, progress: progress) }
         var records: [Selected] = []
         var positions: [Int64: Int] = [:]
-        for file in options.files {
-            try read(file, into: &records, positions: &positions, summary: &summary, progress: progress)
+        for (index, file) in options.files.enumerated() {
+            try read(file, index: index, into: &records, positions: &positions, summary: &summary, progress: progress)
         }
         let otherNames = try options.alternateNames.map { try readAlternateNames($0, of: positions, summary: &summary, progress: progress) }
 
-        var cities: [ImportedCity] = []
-        cities.reserveCapacity(records.count)
-        progress.begin("validating")
-        for start in stride(from: 0, to: records.count, by: Self.validationSlice) {
-            let slice = records[start..<min(start + Self.validationSlice, records.count)]
-            for (selected, outcome) in zip(slice, Self.validate(slice, regions: regions, otherNames: otherNames)) {
-                switch outcome {
-                case .success(let city): cities.append(city)
-                case .failure(let errors):
-                    reject(selected.file, selected.line, errors.fields.sorted { $0.key < $1.key }.flatMap { field, messages in messages.map { (field, $0) } }, in: &summary)
-                }
-            }
-            progress.update(rows: slice.endIndex, done: slice.endIndex, total: records.count)
+        // Most populous first (see above); sorting the records before validation sorts the cities.
+        let populations = records.map { $0.record.populationValue ?? -1 }
+        let order = records.indices.sorted { (populations[$0], records[$1].record.geonameID) > (populations[$1], records[$0].record.geonameID) }
+        let sorted = order.map { records[$0] }
+        let pipeline = ValidationPipeline(count: sorted.count, batchSize: options.batchSize, slice: Self.validationSlice) { range in
+            Self.validate(sorted[range], regions: regions, otherNames: otherNames)
         }
-        progress.end(rows: records.count, done: records.count, total: records.count)
-        summary.selected = cities.count
-        if options.strict && summary.rejected > 0 {
-            summary.duration = .now - started
-            return summary
+        if options.strict {
+            progress.begin("validating")
+            let failures = pipeline.failures { progress.update(rows: $0, done: $0, total: sorted.count) }
+            progress.end(rows: sorted.count, done: sorted.count, total: sorted.count)
+            if !failures.isEmpty {
+                summary.selected = sorted.count - failures.count
+                reject(failures, of: sorted, in: &summary)
+                summary.duration = .now - started
+                return summary
+            }
         }
 
-        cities.sort { ($0.draft.population ?? -1, -$0.geonameID) > ($1.draft.population ?? -1, -$1.geonameID) }
         progress.begin("writing")
         var written = 0
-        for start in stride(from: 0, to: cities.count, by: options.batchSize) {
-            let batch = Array(cities[start..<min(start + options.batchSize, cities.count)])
+        while let batch = pipeline.nextBatch() {
             summary.counts += try CityImport.upsert(batch, on: connection)
             written += batch.count
-            progress.update(rows: written, done: written, total: cities.count)
+            progress.update(rows: written, done: written, total: sorted.count)
         }
-        progress.end(rows: written, done: written, total: cities.count)
+        progress.end(rows: written, done: written, total: written)
+        let failures = pipeline.failures()
+        summary.selected = sorted.count - failures.count
+        reject(failures, of: sorted, in: &summary)
         summary.written = true
         summary.duration = .now - started
         return summary
     }
 
+    /// Reports the cities that failed validation, in the order of the input files.
+    private func reject(_ failures: [(index: Int, errors: ValidationErrors)], of records: [Selected], in summary: inout Summary) {
+        for (index, errors) in failures.sorted(by: { (records[$0.index].fileIndex, records[$0.index].line) < (records[$1.index].fileIndex, records[$1.index].line) }) {
+            let selected = records[index]
+            reject(selected.file, selected.line, errors.fields.sorted { $0.key < $1.key }.flatMap { field, messages in messages.map { (field, $0) } }, in: &summary)
+        }
+    }
+
     static let validationSlice = 4096
 
-    /// Validates the cities of `slice` on every core (the database has nothing to do meanwhile).
+    /// Validates the cities of `slice` on every core.
     private static func validate(
         _ slice: ArraySlice<Selected>, regions: [String: String]?, otherNames: [Int64: [(rank: Int, name: String)]]?
     ) -> [Result<ImportedCity, ValidationErrors>] {
@@ -133,10 +142,12 @@ struct GeoNamesImport {
     private struct Selected {
         var record: GeoNamesRecord
         var file: String
+        /// The position of the file among the inputs.
+        var fileIndex: Int
         var line: Int
     }
 
-    private func read(_ path: String, into records: inout [Selected], positions: inout [Int64: Int], summary: inout Summary, progress: ImportProgress) throws {
+    private func read(_ path: String, index fileIndex: Int, into records: inout [Selected], positions: inout [Int64: Int], summary: inout Summary, progress: ImportProgress) throws {
         let input = try ImportInput(path: path)
         progress.begin("reading \(input.displayName)")
         var rows = 0
@@ -155,7 +166,7 @@ struct GeoNamesImport {
                 summary.skipped[skipped, default: 0] += 1
                 return
             }
-            let selected = Selected(record: record, file: input.displayName, line: number)
+            let selected = Selected(record: record, file: input.displayName, fileIndex: fileIndex, line: number)
             if let earlier = positions[record.geonameID] {
                 records[earlier] = selected
                 summary.skipped["repeated geonameid (the last one counts)", default: 0] += 1

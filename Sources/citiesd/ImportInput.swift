@@ -17,10 +17,11 @@ final class ImportInput: Sendable {
 
     var bytesRead: Int { counter.load(ordering: .relaxed) }
     /// How it reads in messages: the file name, or "standard input".
-    var displayName: String { path == "-" ? "standard input" : URL(fileURLWithPath: path).lastPathComponent }
+    let displayName: String
 
     init(path: String) throws(ImportInputError) {
         self.path = path
+        displayName = path == "-" ? "standard input" : URL(fileURLWithPath: path).lastPathComponent
         if path == "-" {
             descriptor = STDIN_FILENO
         } else {

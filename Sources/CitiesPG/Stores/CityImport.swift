@@ -37,7 +37,7 @@ public enum CityImport {
     public static func upsert(_ cities: [ImportedCity], on connection: PostgresConnection) throws -> Counts {
         guard !cities.isEmpty else { return Counts() }
         return try connection.transaction {
-            try connection.execute(script: "LOCK TABLE cities IN SHARE ROW EXCLUSIVE MODE")
+            try connection.execute(script: "SET LOCAL synchronous_commit = off; LOCK TABLE cities IN SHARE ROW EXCLUSIVE MODE")
             let ids = PostgresArrayLiteral(cities.map { String($0.geonameID) })
             let existing = try connection.query("SELECT geonames_id, slug FROM cities WHERE geonames_id = ANY ($1::bigint[])", [ids])
                 .rows.reduce(into: [Int64: String]()) { slugs, row in slugs[try row.decode(Int64.self, at: 0)] = try row.decode(String.self, at: 1) }
