@@ -55,7 +55,24 @@ public enum SearchText {
     /// Every name of a city, folded, one per line: no term holds a line break, so none matches
     /// across two names.
     public static func document(of draft: CityDraft, slug: String) -> String {
-        ([draft.name, slug] + (draft.region.map { [$0] } ?? []) + draft.alternateNames).map(fold).joined(separator: "\n")
+        FoldedNames(of: draft).document(slug: slug)
+    }
+
+    /// A city's names folded before its slug is known (an import folds them on several threads
+    /// and picks the slugs later); ``document(slug:)`` completes ``SearchText/document(of:slug:)``.
+    public struct FoldedNames: Sendable, Hashable {
+        public let name: String
+        /// The region, then the alternate names.
+        public let others: [String]
+
+        public init(of draft: CityDraft) {
+            name = SearchText.fold(draft.name)
+            others = ((draft.region.map { [$0] } ?? []) + draft.alternateNames).map(SearchText.fold)
+        }
+
+        public func document(slug: String) -> String {
+            ([name, SearchText.fold(slug)] + others).joined(separator: "\n")
+        }
     }
 }
 

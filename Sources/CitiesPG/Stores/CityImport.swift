@@ -44,7 +44,7 @@ public enum CityImport {
             let new = cities.filter { existing[$0.geonameID] == nil }
             var counts = Counts()
             if !new.isEmpty {
-                let slugs = try slugs(for: new.map(\.draft), on: connection)
+                let slugs = try slugs(for: new, on: connection)
                 counts.created = try connection.copy("COPY cities (\(columns)) FROM STDIN", rows: zip(new, slugs).lazy.map(row))
             }
             let old = cities.compactMap { city in existing[city.geonameID].map { (city, $0) } }
@@ -73,28 +73,29 @@ public enum CityImport {
         }
     }
 
-    /// The COPY row of a city with its slug; the search document is ``SearchText/document(of:slug:)``.
+    /// The COPY row of a city with its slug; the search document is ``SearchText/document(of:slug:)``
+    /// (from the names the city folded ahead).
     static func row(_ city: ImportedCity, slug: String) -> [String?] {
         let draft = city.draft
         return [String(city.geonameID), slug, draft.name, draft.countryCode, draft.region, draft.timezone,
                 draft.latitude.map { "\($0)" }, draft.longitude.map { "\($0)" }, draft.population.map { "\($0)" },
-                PostgresArrayLiteral(draft.alternateNames).text, SearchText.document(of: draft, slug: slug)]
+                PostgresArrayLiteral(draft.alternateNames).text, city.foldedNames.document(slug: slug)]
     }
 
     /// Each new city's slug: the first candidate that no city has and no earlier city of the batch
     /// took. The first candidate of every city is checked in one query; only the cities whose
     /// candidates so far were all taken need another round, with more of their candidates.
-    static func slugs(for drafts: [CityDraft], on connection: PostgresConnection) throws -> [String] {
-        var slugs = [String?](repeating: nil, count: drafts.count)
+    static func slugs(for cities: [ImportedCity], on connection: PostgresConnection) throws -> [String] {
+        var slugs = [String?](repeating: nil, count: cities.count)
         var claimed: Set<String> = []
-        var unresolved = Array(drafts.indices)
+        var unresolved = Array(cities.indices)
         var tried = 0
         var window = 1
         while !unresolved.isEmpty {
             guard tried < PostgresCitiesStore.slugCandidateLimit else {
                 throw ValidationErrors(["slug": ["Could not find a free slug for this name; provide one."]])
             }
-            let candidates = unresolved.map { Array(drafts[$0].slugCandidates.dropFirst(tried).prefix(window)) }
+            let candidates = unresolved.map { cities[$0].slugCandidates(from: tried, count: window) }
             let taken = Set(try connection.query("SELECT slug FROM cities WHERE slug = ANY ($1::text[])", [PostgresArrayLiteral(candidates.flatMap { $0 })])
                 .rows.map { try $0.decode(String.self, at: 0) })
             var next: [Int] = []
