@@ -7,8 +7,8 @@ public struct GeoNamesRecord: Sendable, Hashable {
     public var geonameID: Int64
     public var name: String
     public var asciiName: String
-    /// The `alternatenames` column, comma-separated in the file; empty when not read.
-    public var alternateNames: [String]
+    /// The `alternatenames` column as the file has it (comma-separated); empty when not read.
+    public var alternateNamesColumn: String
     public var latitude: String
     public var longitude: String
     /// `P` for populated places.
@@ -32,9 +32,7 @@ public struct GeoNamesRecord: Sendable, Hashable {
         geonameID = id
         name = text(1)
         asciiName = text(2)
-        alternateNames = readAlternateNames && !columns[3].isEmpty
-            ? columns[3].split(separator: UInt8(ascii: ","), omittingEmptySubsequences: true).map { String(decoding: $0, as: UTF8.self) }
-            : []
+        alternateNamesColumn = readAlternateNames ? text(3) : ""
         latitude = text(4)
         longitude = text(5)
         featureClass = text(6)
@@ -46,6 +44,12 @@ public struct GeoNamesRecord: Sendable, Hashable {
 
     public init(line: String, readAlternateNames: Bool = true) throws(GeoNamesLineError) {
         try self.init(line: Array(line.utf8)[...], readAlternateNames: readAlternateNames)
+    }
+
+    /// The names of the `alternatenames` column. Split only when asked: an import reads the lines
+    /// on one thread and validates the cities on all.
+    public var alternateNames: [String] {
+        alternateNamesColumn.utf8.split(separator: UInt8(ascii: ",")).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The population as a number, when the column holds one.
