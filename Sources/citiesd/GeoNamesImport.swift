@@ -45,6 +45,8 @@ struct GeoNamesImport {
         /// False when `--strict` refused to write.
         var written = false
         var duration: Duration = .zero
+        /// The longest a batch held the table lock: the longest an API city write waited.
+        var longestBatch: Duration = .zero
 
         static let shownRejections = 10
     }
@@ -84,7 +86,9 @@ struct GeoNamesImport {
         progress.begin("writing")
         var written = 0
         while let batch = pipeline.nextBatch() {
+            let batchStarted = ContinuousClock.now
             summary.counts += try CityImport.upsert(batch, on: connection)
+            summary.longestBatch = max(summary.longestBatch, .now - batchStarted)
             written += batch.count
             progress.update(rows: written, done: written, total: sorted.count)
         }
@@ -246,7 +250,8 @@ extension GeoNamesImport.Summary {
         lines.append("read \(linesRead) lines: \(selected) cities, \(skippedTotal) skipped\(skippedTotal > 0 ? " (\(skippedDetail))" : ""), \(rejected) rejected")
         if written {
             lines.append("created \(counts.created), updated \(counts.updated), unchanged \(counts.unchanged), rejected \(rejected)"
-                + String(format: " in %.2f s", ImportProgress.seconds(duration)) + " (\(ImportProgress.grouped(Int(rate))) cities/s)")
+                + String(format: " in %.2f s", ImportProgress.seconds(duration)) + " (\(ImportProgress.grouped(Int(rate))) cities/s"
+                + String(format: "; longest batch %.2f s)", ImportProgress.seconds(longestBatch)))
         } else {
             lines.append("nothing written: \(rejected) rejected under --strict")
         }
