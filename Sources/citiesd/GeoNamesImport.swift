@@ -68,6 +68,7 @@ struct GeoNamesImport {
         let populations = records.map { $0.record.populationValue ?? -1 }
         let order = records.indices.sorted { (populations[$0], records[$1].record.geonameID) > (populations[$1], records[$0].record.geonameID) }
         let sorted = order.map { records[$0] }
+        records = []
         let pipeline = ValidationPipeline(count: sorted.count, batchSize: options.batchSize, slice: Self.validationSlice) { range in
             Self.validate(sorted[range], regions: regions, otherNames: otherNames)
         }

@@ -11,6 +11,9 @@ import CitiesCore
 ///
 /// A new city gets the first free slug of ``CityDraft/slugCandidates``; an existing one keeps its
 /// slug. The taken ones are read for the whole batch at once.
+///
+/// The batches commit with `synchronous_commit = off`: a server crash may lose the last batches
+/// committed (whole), which running the import again writes; it saves a WAL flush per batch.
 public enum CityImport {
     public struct Counts: Sendable, Hashable {
         public var created = 0
