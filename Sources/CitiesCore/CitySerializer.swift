@@ -71,6 +71,13 @@ public struct CitySerializer: Sendable {
             alternateNames: alternateNames ?? instance?.alternateNames ?? [])
     }
 
+    /// Whether one name passes `alternate_names`' item rules: an import drops a name that does not
+    /// instead of rejecting the city.
+    public static func acceptsAlternateName(_ name: String) -> Bool {
+        var reader = FieldReader(object: [Field.alternateNames.name: .array([.string(name)])], partial: true)
+        return reader.stringList(Field.alternateNames) != nil
+    }
+
     /// The representation a client reads.
     public func representation(of city: City, eventCount: Int) -> CityRepresentation {
         CityRepresentation(

@@ -42,7 +42,9 @@ public enum CityMessages {
 /// region, alternate names), ignoring case, accents and width, in any script.
 public enum SearchText {
     public static func fold(_ text: String) -> String {
-        text.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: nil)
+        // ASCII has no accents or wide forms: folding it is lowercasing it, much faster than Foundation's.
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text.lowercased() }
+        return text.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: nil)
     }
 
     /// The folded terms of a `search` value; none for a blank one.
@@ -53,7 +55,24 @@ public enum SearchText {
     /// Every name of a city, folded, one per line: no term holds a line break, so none matches
     /// across two names.
     public static func document(of draft: CityDraft, slug: String) -> String {
-        ([draft.name, slug] + (draft.region.map { [$0] } ?? []) + draft.alternateNames).map(fold).joined(separator: "\n")
+        FoldedNames(of: draft).document(slug: slug)
+    }
+
+    /// A city's names folded before its slug is known (an import folds them on several threads
+    /// and picks the slugs later); ``document(slug:)`` completes ``SearchText/document(of:slug:)``.
+    public struct FoldedNames: Sendable, Hashable {
+        public let name: String
+        /// The region, then the alternate names.
+        public let others: [String]
+
+        public init(of draft: CityDraft) {
+            name = SearchText.fold(draft.name)
+            others = ((draft.region.map { [$0] } ?? []) + draft.alternateNames).map(SearchText.fold)
+        }
+
+        public func document(slug: String) -> String {
+            ([name, SearchText.fold(slug)] + others).joined(separator: "\n")
+        }
     }
 }
 

@@ -94,13 +94,25 @@ public struct FieldReader: Sendable {
         case .number(let number): text = String(number)
         default: return .failure(Message(text: "Not a valid string."))
         }
-        if text.unicodeScalars.contains("\u{0}") { return .failure(Message(text: "Null characters are not allowed.")) }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.utf8.contains(0) { return .failure(Message(text: "Null characters are not allowed.")) }
+        let trimmed = trimmed(text, whitespaceAndNewlines)
         if trimmed.isEmpty { return .failure(Message(text: "This field may not be blank.")) }
-        if let maxLength, trimmed.count > maxLength {
+        // No more bytes than the limit: no more characters either, without counting them.
+        if let maxLength, trimmed.utf8.count > maxLength, trimmed.count > maxLength {
             return .failure(Message(text: "Ensure this field has no more than \(maxLength) characters."))
         }
         return .success(trimmed)
+    }
+
+    private static let whitespace = CharacterSet.whitespaces
+    private static let whitespaceAndNewlines = CharacterSet.whitespacesAndNewlines
+
+    /// `text.trimmingCharacters(in: set)`, without Foundation's copy in the common case of nothing to trim.
+    private static func trimmed(_ text: String, _ set: CharacterSet) -> String {
+        guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last, set.contains(first) || set.contains(last) else {
+            return text
+        }
+        return text.trimmingCharacters(in: set)
     }
 
     /// IntegerField: integers, integral floats and numeric strings.
@@ -114,7 +126,7 @@ public struct FieldReader: Sendable {
         switch value {
         case .integer(let integer): number = integer
         case .number(let double): number = double.rounded() == double ? Int64(exactly: double) : nil
-        case .string(let string): number = Int64(string.trimmingCharacters(in: .whitespaces))
+        case .string(let string): number = Int64(Self.trimmed(string, Self.whitespace))
         default: number = nil
         }
         guard let number else {
@@ -139,7 +151,7 @@ public struct FieldReader: Sendable {
         switch value {
         case .integer(let integer): number = Double(integer)
         case .number(let double): number = double
-        case .string(let string): number = Double(string.trimmingCharacters(in: .whitespaces))
+        case .string(let string): number = Double(Self.trimmed(string, Self.whitespace))
         default: number = nil
         }
         guard let number, number.isFinite else {

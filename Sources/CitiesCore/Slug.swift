@@ -16,11 +16,11 @@ public enum Slug {
     /// an ASCII letter or digit a hyphen. Empty only when nothing of the name survives that.
     public static func derive(from name: String) -> String {
         let latin = name.unicodeScalars.allSatisfy(\.isASCII) ? name : name.applyingTransform(.toLatin, reverse: false) ?? name
-        let folded = latin.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: nil)
+        let folded = SearchText.fold(latin)
         var slug = ""
         var pendingHyphen = false
         for character in folded {
-            let replacement = letterReplacements[character] ?? String(character)
+            let replacement = character.isASCII ? String(character) : letterReplacements[character] ?? String(character)
             for scalar in replacement.unicodeScalars {
                 let isAlphanumeric = ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar)
                 if isAlphanumeric {

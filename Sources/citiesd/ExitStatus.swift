@@ -11,6 +11,10 @@ enum ExitStatus {
     static let migrationFailed = ExitCode(3)
     /// The database could not be reached or answered with an error.
     static let databaseError = ExitCode(4)
+    /// `import --strict`: lines were rejected, so nothing was written.
+    static let rejected = ExitCode(5)
+    /// `import`: an input file cannot be opened, read or decompressed (sysexits' EX_NOINPUT).
+    static let inputUnreadable = ExitCode(66)
     /// Bad flags, environment or configuration files (ArgumentParser's own code for usage errors).
     static let usage = ExitCode.validationFailure
 }

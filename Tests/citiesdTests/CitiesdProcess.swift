@@ -15,8 +15,10 @@ enum CitiesdProcess {
 
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil) throws -> Result {
-        let process = try start(arguments, environment: environment, currentDirectory: currentDirectory)
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil, standardInput: FileHandle? = nil
+    ) throws -> Result {
+        let process = try start(arguments, environment: environment, currentDirectory: currentDirectory, standardInput: standardInput)
         // Drain both pipes at once so neither can fill up and stall the child.
         nonisolated(unsafe) var stderr = ""
         let stderrDrained = DispatchSemaphore(value: 0)
@@ -42,7 +44,9 @@ enum CitiesdProcess {
     }
 
     /// Starts citiesd without `DATABASE_URL`/`PG*` from the test's own environment leaking in.
-    static func start(_ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil) throws -> Running {
+    static func start(
+        _ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil, standardInput: FileHandle? = nil
+    ) throws -> Running {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -53,7 +57,7 @@ enum CitiesdProcess {
         let running = Running(process: process)
         process.standardOutput = running.stdout
         process.standardError = running.stderr
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = standardInput ?? FileHandle.nullDevice
         try process.run()
         return running
     }

@@ -8,6 +8,11 @@ enum CopyTextFormat {
                 buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
                 continue
             }
+            // Most fields hold nothing to escape: copied whole.
+            if !field.utf8.contains(where: { $0 <= UInt8(ascii: "\r") || $0 == UInt8(ascii: "\\") }) {
+                buffer.append(contentsOf: field.utf8)
+                continue
+            }
             for byte in field.utf8 {
                 switch byte {
                 case 0:

@@ -14,15 +14,21 @@ public struct PostgresArrayLiteral: PostgresEncodable {
 
     /// `{"a","b"}`: the parameter's text, also what COPY's text format takes for an array column.
     public var text: String {
-        let quoted = elements.map { element -> String in
-            var escaped = "\""
-            for character in element {
-                if character == "\\" || character == "\"" { escaped.append("\\") }
-                escaped.append(character)
+        // Byte by byte: `\` and `"` never occur inside a multi-byte UTF-8 sequence.
+        let backslash = UInt8(ascii: "\\"), quote = UInt8(ascii: "\"")
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        bytes.reserveCapacity(elements.reduce(2) { $0 + $1.utf8.count + 3 })
+        for (index, element) in elements.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(quote)
+            for byte in element.utf8 {
+                if byte == backslash || byte == quote { bytes.append(backslash) }
+                bytes.append(byte)
             }
-            return escaped + "\""
+            bytes.append(quote)
         }
-        return "{" + quoted.joined(separator: ",") + "}"
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
