@@ -122,10 +122,7 @@ import Testing
             // 30-fold margin per byte for a loaded machine), then the next request.
             let steady = try await RawConnection(port: port)
             try await steady.send("GET /ws/cities/health/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 40\r\n\r\n")
-            for _ in 0..<40 {
-                try await Task.sleep(for: .milliseconds(100))
-                try await steady.send("x")
-            }
+            try await steady.writer.trickle(String(repeating: "x", count: 40), every: .milliseconds(100))
             #expect(try await steady.response().status == 200)
             try await steady.send(Self.health)
             #expect(try await steady.response().status == 200)

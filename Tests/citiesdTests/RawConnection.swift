@@ -43,6 +43,27 @@ final class RawConnection {
         func send(_ text: String) async throws {
             try await channel.writeAndFlush(ByteBuffer(string: text))
         }
+
+        /// Sends `text` a byte at a time, one every `interval`, timed on the channel's event loop:
+        /// tests blocking Swift's cooperative threads cannot stretch the gaps.
+        func trickle(_ text: String, every interval: TimeAmount) async throws {
+            let bytes = Array(text.utf8)
+            let channel = channel
+            let done = channel.eventLoop.makePromise(of: Void.self)
+            channel.eventLoop.execute {
+                let sent = NIOLoopBoundBox(0, eventLoop: channel.eventLoop)
+                channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { task in
+                    guard sent.value < bytes.count, channel.isActive else {
+                        task.cancel()
+                        sent.value < bytes.count ? done.fail(Closed()) : done.succeed()
+                        return
+                    }
+                    channel.writeAndFlush(ByteBuffer(bytes: [bytes[sent.value]]), promise: nil)
+                    sent.value += 1
+                }
+            }
+            try await done.futureResult.get()
+        }
     }
 
     var writer: Writer { Writer(channel: channel) }
