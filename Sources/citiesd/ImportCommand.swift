@@ -81,11 +81,7 @@ struct ImportCommand: AsyncParsableCommand {
         func run() async throws {
             let environment = Environment()
             let logger = try global.bootstrapLogging(environment)
-            do {
-                try TimeZoneName.requireDatabase()
-            } catch {
-                throw ValidationError(error.description)
-            }
+            try TimeZoneName.requireDatabaseForCommand()
             // A decompressor that exits early must fail a write, not kill the import.
             signal(SIGPIPE, SIG_IGN)
             let options = GeoNamesImport.Options(

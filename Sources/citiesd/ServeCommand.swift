@@ -52,11 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = Environment()
         let logger = try global.bootstrapLogging(environment)
-        do {
-            try TimeZoneName.requireDatabase()
-        } catch {
-            throw ValidationError(error.description)
-        }
+        try TimeZoneName.requireDatabaseForCommand()
         let api = try APIConfiguration.load(from: try environment.resolve(packageJSON, "CITIESD_PACKAGE_JSON", default: "config/package.json"))
         let host = try environment.resolve(hostname, "HOST", default: "127.0.0.1")
         let port = try environment.resolve(port, "PORT", default: 8080)
