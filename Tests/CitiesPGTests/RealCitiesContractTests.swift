@@ -57,6 +57,8 @@ import Testing
             let city = try await store.create(CityDraft(name: "Naga", countryCode: "PH", timezone: "Asia/Manila"))
             let renamed = try await store.update(id: city.id, with: CityDraft(name: "Naga City", countryCode: "PH", timezone: "Asia/Manila"))
             #expect(renamed?.slug == "naga", "an update without a slug keeps the city's")
+            let found = try await store.list(CityListQuery(search: "naga city"), now: referenceNow).results.map(\.city.id)
+            #expect(found == [city.id], "the search document follows the new name")
         }
     }
 

@@ -161,7 +161,10 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
             WHERE c.id = $13
             RETURNING \(Self.cityColumns)
             """
-        return try await writeCity(sql, Self.parameters(of: draft) + [SearchText.fold(draft.name), Self.otherNames(of: draft), id])
+        // The search document around the slug the city may keep: ``SearchText/FoldedNames``' parts.
+        let folded = SearchText.FoldedNames(of: draft)
+        let others = folded.others.isEmpty ? nil : folded.others.joined(separator: "\n")
+        return try await writeCity(sql, Self.parameters(of: draft) + [folded.name, others, id])
     }
 
     public func delete(id: Int64) async throws -> Bool {
@@ -332,11 +335,6 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
          draft.population, draft.isActive, PostgresArrayLiteral(draft.alternateNames)]
     }
 
-    /// The folded region and alternate names, the part of the search document after the slug.
-    static func otherNames(of draft: CityDraft) -> String? {
-        let names = (draft.region.map { [$0] } ?? []) + draft.alternateNames
-        return names.isEmpty ? nil : names.map(SearchText.fold).joined(separator: "\n")
-    }
 
     static func city(from row: PostgresRow) throws -> City {
         City(
