@@ -53,6 +53,19 @@ import Testing
         #expect(!result.stderr.contains("hunter2"))
     }
 
+    /// libpq prints notices to stderr unless told otherwise; one arriving while the connection is
+    /// still being made (a server shutting down) would break the one-line-per-event promise.
+    @Test func aNoticeDuringConnectingNeverReachesStderr() async throws {
+        let server = try await NoticeThenFatalServer.start()
+        let result = try CitiesdProcess.run([
+            "migrate", "status", "--database-url", "host=127.0.0.1 port=\(server.port) dbname=cities user=ops sslmode=disable gssencmode=disable",
+        ])
+        await server.close()
+        #expect(result.status == 4)
+        #expect(result.stderr.contains("the database system is shutting down"), "the server's error is reported")
+        #expect(!result.stderr.contains("citiesd-test: terminating connection"), "\(result.stderr)")
+    }
+
     @Test func pgEnvironmentVariablesAreHonoured() async throws {
         let cluster = try await EmbeddedPostgres.sharedThrowaway()
         let database = try await EmbeddedPostgres.makeTestDatabase()

@@ -65,6 +65,10 @@ public final class PostgresConnection: @unchecked Sendable {
         guard let handle else {
             throw PostgresError.connectionFailed(message: "out of memory", target: configuration.redactedDescription)
         }
+        // Notices (e.g. "relation already exists, skipping") are informational; libpq would print
+        // them to stderr, outside structured logging. A server shutting down sends one while the
+        // connection is still being made, so this comes before the first poll.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
         func failure(_ message: String) -> PostgresError {
             PQfinish(handle)
             return PostgresError.connectionFailed(message: message, target: configuration.redactedDescription)
@@ -85,9 +89,6 @@ public final class PostgresConnection: @unchecked Sendable {
             if ready < 0 && errno != EINTR { throw failure(String(cString: strerror(errno))) }
             if ready > 0 { polling = PQconnectPoll(handle) }
         }
-        // Notices (e.g. "relation already exists, skipping") are informational; libpq would print
-        // them to stderr, outside structured logging.
-        PQsetNoticeProcessor(handle, { _, _ in }, nil)
         guard PQsetnonblocking(handle, 1) == 0 else {
             throw failure(String(cString: PQerrorMessage(handle)).trimmingTrailingWhitespace())
         }

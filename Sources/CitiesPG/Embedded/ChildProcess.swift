@@ -74,7 +74,7 @@ enum ChildProcess {
     /// export it): the child closes every descriptor from 3 on. Close-on-exec alone is not enough:
     /// SwiftNIO accepts connections without it, and a postmaster that inherits an HTTP connection
     /// keeps it open after the server closed it.
-    private nonisolated(unsafe) static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? =
+    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? =
         dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map {
             unsafeBitCast($0, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
         }
