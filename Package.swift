@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "CitiesCore", targets: ["CitiesCore"]),
         .library(name: "CitiesPG", targets: ["CitiesPG"]),
+        .library(name: "CitiesPGTesting", targets: ["CitiesPGTesting"]),
         .executable(name: "citiesd", targets: ["citiesd"]),
     ],
     dependencies: [
@@ -40,6 +41,10 @@ let package = Package(
             ],
             plugins: ["EmbedMigrations"]
         ),
+        .target(
+            name: "CitiesPGTesting",
+            dependencies: ["CitiesPG", .product(name: "NIOPosix", package: "swift-nio")]
+        ),
         .executableTarget(
             name: "citiesd",
             dependencies: [
@@ -72,6 +77,7 @@ let package = Package(
             name: "CitiesPGTests",
             dependencies: [
                 "CitiesPG",
+                "CitiesPGTesting",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -80,6 +86,7 @@ let package = Package(
             dependencies: [
                 "citiesd",
                 "CitiesPG",
+                "CitiesPGTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -8,7 +8,7 @@ import ServiceLifecycle
 
 /// What the HTTP application is built from; tests swap the stores.
 struct APIDependencies: Sendable {
-    var pool: PostgresPool
+    var pool: PGPool
     var repository: any CitiesRepository
     var tokens: any TokenStore
     var idempotency: any IdempotencyStore
@@ -26,7 +26,7 @@ struct APIDependencies: Sendable {
     /// Run with the server: the pool first (closed last), then what polls through it.
     var services: [any Service]
 
-    init(pool: PostgresPool, metadata: ServiceMetadata, bodyLimit: Int = 16 << 20,
+    init(pool: PGPool, metadata: ServiceMetadata, bodyLimit: Int = 16 << 20,
          counts: LiveCitiesStore.Configuration = LiveCitiesStore.Configuration(), logger: Logger = Logger(label: "citiesd.counts")) {
         self.pool = pool
         let live = LiveCitiesStore(pool: pool, configuration: counts, logger: logger)
@@ -81,7 +81,7 @@ func buildApplication(
     for route in routes {
         for method in APIView.dispatchedMethods {
             group.on(RouterPath(route.path), method: method) { request, context in
-                await PostgresPool.$deadline.withValue(databaseBudget.map { .now + $0 }) {
+                await PGPool.$deadline.withValue(databaseBudget.map { .now + $0 }) {
                     await route.view.dispatch(request, context: context, environment: environment)
                 }
             }

@@ -7,14 +7,14 @@ import Logging
 /// afterwards, and failures turned into the documented exit statuses with a message on standard error.
 enum CommandDatabase {
     static func run<T: Sendable>(
-        _ connection: PostgresConfiguration,
+        _ connection: PGConfiguration,
         logger: Logger = Logger(label: "citiesd"),
-        _ body: (PostgresPool) async throws -> T
+        _ body: (PGPool) async throws -> T
     ) async throws -> T {
         var unlimited = connection
         unlimited.statementTimeout = nil
         unlimited.lockTimeout = nil
-        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: unlimited, maxConnections: 1), logger: logger)
+        let pool = PGPool(configuration: PGPoolConfiguration(connection: unlimited, maxConnections: 1), logger: logger)
         let result: Result<T, Error>
         do {
             result = .success(try await body(pool))
@@ -32,7 +32,7 @@ enum CommandDatabase {
         } catch let errors as ValidationErrors {
             printError("error: " + errors.fields.map { "\($0.key): \($0.value.joined(separator: " "))" }.sorted().joined(separator: "; "))
             throw ExitStatus.usage
-        } catch let error as PostgresError {
+        } catch let error as PGError {
             printError("error: \(error)")
             throw ExitStatus.databaseError
         }
@@ -40,8 +40,8 @@ enum CommandDatabase {
 
     /// ``run(_:logger:_:)`` with a synchronous body on the connection (it runs on the pool's thread).
     static func withConnection<T: Sendable>(
-        _ connection: PostgresConfiguration,
-        _ body: @escaping @Sendable (PostgresConnection) throws -> T
+        _ connection: PGConfiguration,
+        _ body: @escaping @Sendable (PGConnection) throws -> T
     ) async throws -> T {
         try await run(connection) { pool in try await pool.withConnection(body) }
     }

@@ -19,8 +19,8 @@ struct DatabaseOptions: ParsableArguments {
     @Option(help: "lock_timeout in milliseconds for API queries (0 = none): a write waiting longer for rows another writer holds is retried, then answered 503. Env: CITIESD_LOCK_TIMEOUT. Default: 2000.")
     var lockTimeout: Int?
 
-    func connection(_ environment: Environment) throws -> PostgresConfiguration {
-        let configuration = PostgresConfiguration(try environment.resolve(databaseURL, "DATABASE_URL", default: ""))
+    func connection(_ environment: Environment) throws -> PGConfiguration {
+        let configuration = PGConfiguration(try environment.resolve(databaseURL, "DATABASE_URL", default: ""))
         do {
             try configuration.validate()
         } catch {
@@ -30,7 +30,7 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     /// The pool the API uses: bounded, with a statement timeout.
-    func poolConfiguration(_ environment: Environment) throws -> PostgresPoolConfiguration {
+    func poolConfiguration(_ environment: Environment) throws -> PGPoolConfiguration {
         var connection = try connection(environment)
         let size = try environment.resolve(poolSize, "CITIESD_POOL_SIZE", default: 10)
         let timeout = try environment.resolve(poolTimeout, "CITIESD_POOL_TIMEOUT", default: 5)
@@ -44,6 +44,6 @@ struct DatabaseOptions: ParsableArguments {
         // A server that stops answering altogether cannot enforce its statement_timeout.
         connection.responseTimeout = connection.statementTimeout.map { $0 + .seconds(1) }
         connection.lockTimeout = lockTimeout == 0 ? nil : .milliseconds(lockTimeout)
-        return PostgresPoolConfiguration(connection: connection, maxConnections: size, acquireTimeout: .milliseconds(Int(timeout * 1000)))
+        return PGPoolConfiguration(connection: connection, maxConnections: size, acquireTimeout: .milliseconds(Int(timeout * 1000)))
     }
 }

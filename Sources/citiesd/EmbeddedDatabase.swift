@@ -8,7 +8,7 @@ import Logging
 enum EmbeddedDatabase {
     static let databaseName = "citiesd"
 
-    static func prepare(directory: URL, sampleData: Bool = true, logger: Logger) async throws -> (cluster: EmbeddedPostgres, connection: PostgresConfiguration) {
+    static func prepare(directory: URL, sampleData: Bool = true, logger: Logger) async throws -> (cluster: EmbeddedPostgres, connection: PGConfiguration) {
         let cluster = try await EmbeddedPostgres.start(.persistent(at: directory), logger: logger)
         do {
             let connection = try await cluster.createDatabaseIfMissing(databaseName)

@@ -53,7 +53,7 @@ struct GeoNamesImport {
 
     let options: Options
 
-    func run(on connection: PostgresConnection, progress: ImportProgress) throws -> Summary {
+    func run(on connection: PGConnection, progress: ImportProgress) throws -> Summary {
         let started = ContinuousClock.now
         var summary = Summary()
         let regions = try options.admin1.map { try readRegions($0, summary: &summary, progress: progress) }

@@ -6,7 +6,7 @@ import Hummingbird
 /// `health/` (liveness: the process answers, no database) and `ready/` (the database answers, its
 /// schema is current and the counts are loaded), for the gateway's and the orchestrator's probes.
 struct HealthController: Sendable {
-    let pool: PostgresPool
+    let pool: PGPool
     let counts: (any VersionedReads)?
     let runner: MigrationRunner
     let metadata: ServiceMetadata

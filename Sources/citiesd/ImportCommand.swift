@@ -89,7 +89,7 @@ struct ImportCommand: AsyncParsableCommand {
                 featureClasses: Set(featureClass.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }),
                 strict: strict, batchSize: batchSize)
 
-            var connection: PostgresConfiguration
+            var connection: PGConfiguration
             var cluster: EmbeddedPostgres?
             if embedded {
                 let directory = try environment.resolve(embeddedDir, "CITIESD_EMBEDDED_DIR", default: ".citiesd/postgres")

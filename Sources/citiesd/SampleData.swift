@@ -48,14 +48,14 @@ enum SampleData {
     static let categories = ["concert", "theatre", "festival", "sports", "exhibition", "comedy"]
 
     /// Loads the sample set when the `cities` table is empty; returns what it loaded, or nil.
-    static func loadIfEmpty(on connection: PostgresConnection, now: Date) throws -> (cities: Int, events: Int)? {
+    static func loadIfEmpty(on connection: PGConnection, now: Date) throws -> (cities: Int, events: Int)? {
         try connection.transaction {
             try connection.execute(script: "LOCK TABLE cities IN SHARE ROW EXCLUSIVE MODE")
             guard try connection.query("SELECT count(*) FROM cities").first?.decode(Int.self, at: 0) == 0 else { return nil }
             let cityRows: [[String?]] = cities.map { city in
                 [city.slug, city.name, SearchText.document(of: city, slug: city.slug!), city.countryCode, city.region, city.timezone,
                  city.latitude.map { "\($0)" }, city.longitude.map { "\($0)" }, city.population.map { "\($0)" },
-                 PostgresArrayLiteral(city.alternateNames).text]
+                 PGArrayLiteral(city.alternateNames).text]
             }
             try connection.copy(
                 "COPY cities (slug, name, search_name, country_code, region, timezone, latitude, longitude, population, alternate_names) FROM STDIN",

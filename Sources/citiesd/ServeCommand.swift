@@ -67,7 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
             poolConfiguration.connection.connectionString = started.connection.connectionString
         }
 
-        let pool = PostgresPool(configuration: poolConfiguration, logger: logger)
+        let pool = PGPool(configuration: poolConfiguration, logger: logger)
         let bodyLimit = try environment.resolve(maxBodyBytes, "CITIESD_MAX_BODY_BYTES", default: 16 << 20)
         guard bodyLimit > 0 else { throw ValidationError("the body limit must be positive, got \(bodyLimit)") }
         var counts = LiveCitiesStore.Configuration()

@@ -70,14 +70,14 @@ import Testing
     @Test func aLockHeldTooLongIsRetriedThenUnavailable() async throws {
         var connection = try await TestCluster.freshDatabase(migrated: true)
         connection.lockTimeout = .milliseconds(50)
-        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: connection, maxConnections: 3))
+        let pool = PGPool(configuration: PGPoolConfiguration(connection: connection, maxConnections: 3))
         let store = PostgresCitiesStore(pool: pool)
         let city = try await store.create(draft("Aachen"))
         _ = try await store.upsert([event("held", city, starts: hours(1), ends: hours(2))])
-        let holder = try PostgresConnection.connect(connection)
+        let holder = try PGConnection.connect(connection)
         try holder.execute(script: "BEGIN")
         try holder.query("SELECT 1 FROM events WHERE external_id = 'held' FOR UPDATE")
-        let error = await #expect(throws: PostgresError.self) {
+        let error = await #expect(throws: PGError.self) {
             try await store.upsert([event("held", city, starts: hours(1), ends: hours(3))])
         }
         #expect(error?.sqlState == "55P03")

@@ -7,9 +7,9 @@ import Testing
         let cluster = try await TestCluster.shared
         let conninfo = cluster.connectionConfiguration()
         let socket = cluster.socketDirectory.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-        let url = PostgresConfiguration("postgres://postgres@/postgres?host=\(socket)&port=\(cluster.configuration.port)&application_name=from-url")
+        let url = PGConfiguration("postgres://postgres@/postgres?host=\(socket)&port=\(cluster.configuration.port)&application_name=from-url")
         for configuration in [conninfo, url] {
-            let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: configuration, maxConnections: 1))
+            let pool = PGPool(configuration: PGPoolConfiguration(connection: configuration, maxConnections: 1))
             let name = try await pool.withConnection { connection in
                 try connection.query("SELECT current_setting('application_name')").first!.decode(String.self, at: 0)
             }
@@ -21,7 +21,7 @@ import Testing
     @Test func unknownRoleIsAClearConnectionError() async throws {
         var configuration = try await TestCluster.shared.connectionConfiguration()
         configuration.connectionString += " user=nosuchrole"
-        let error = try expectPostgresError { _ = try PostgresConnection.connect(configuration) }
+        let error = try expectPostgresError { _ = try PGConnection.connect(configuration) }
         guard case .connectionFailed(let message, let target) = error else { Issue.record("got \(error)"); return }
         #expect(message.contains("role \"nosuchrole\" does not exist"))
         #expect(target.hasPrefix("nosuchrole@"))
@@ -29,8 +29,8 @@ import Testing
     }
 
     @Test func unreachableHostNamesTargetButNotPassword() throws {
-        let configuration = PostgresConfiguration("postgres://alice:s3cret-pass@127.0.0.1:1/app", connectTimeoutSeconds: 2)
-        let error = try expectPostgresError { _ = try PostgresConnection.connect(configuration) }
+        let configuration = PGConfiguration("postgres://alice:s3cret-pass@127.0.0.1:1/app", connectTimeoutSeconds: 2)
+        let error = try expectPostgresError { _ = try PGConnection.connect(configuration) }
         guard case .connectionFailed(let message, _) = error else { Issue.record("got \(error)"); return }
         #expect(message.contains("refused"))
         #expect(error.description.contains("alice@127.0.0.1:1/app"))
@@ -47,14 +47,14 @@ import Testing
         ("postgres://alice@db.example.org/app?password=s3cret&s3cret", #"missing key/value separator "=" in URI query parameter: "…""#),
     ])
     func malformedConnectionStringsAreReportedWithoutTheirValues(_ connectionString: String, _ reported: String) throws {
-        let error = try expectPostgresError { try PostgresConfiguration(connectionString).validate() }
+        let error = try expectPostgresError { try PGConfiguration(connectionString).validate() }
         #expect(error.description.contains(reported))
         #expect(!error.description.contains("s3c"))
     }
 
     @Test func aConfigurationPrintsWithoutItsPassword() {
-        let configuration = PostgresConfiguration("postgres://alice:s3cret-pass@db.example.org:6432/app")
-        let pool = PostgresPoolConfiguration(connection: configuration)
+        let configuration = PGConfiguration("postgres://alice:s3cret-pass@db.example.org:6432/app")
+        let pool = PGPoolConfiguration(connection: configuration)
         for text in ["\(configuration)", String(reflecting: configuration), "\(pool)", String(reflecting: pool)] {
             #expect(text.contains("alice@db.example.org:6432/app"))
             #expect(!text.contains("s3cret"))
@@ -62,10 +62,10 @@ import Testing
     }
 
     @Test func tlsSettingsReachLibpq() throws {
-        let configuration = PostgresConfiguration("host=127.0.0.1 port=1 sslmode=bogus")
-        let error = try expectPostgresError { _ = try PostgresConnection.connect(configuration) }
+        let configuration = PGConfiguration("host=127.0.0.1 port=1 sslmode=bogus")
+        let error = try expectPostgresError { _ = try PGConnection.connect(configuration) }
         #expect(error.description.contains("sslmode"))
-        let malformed = try expectPostgresError { try PostgresConfiguration("postgres://[::1").validate() }
+        let malformed = try expectPostgresError { try PGConfiguration("postgres://[::1").validate() }
         guard case .connectionFailed = malformed else { Issue.record("got \(malformed)"); return }
     }
 
@@ -89,7 +89,7 @@ import Testing
 
     @Test func nulByteIsRejectedBeforeSending() async throws {
         try await withTestPool(maxConnections: 1) { pool in
-            let error = await #expect(throws: PostgresError.self) {
+            let error = await #expect(throws: PGError.self) {
                 try await pool.withConnection { try $0.query("SELECT $1::text", ["a\u{0}b"]) }
             }
             #expect(error?.description.contains("NUL") == true)
@@ -127,7 +127,7 @@ import Testing
                 #expect(try row.decode(String?.self, named: "no_text") == nil)
                 #expect(try row.decode(Int?.self, at: 1) == 123_456)
                 #expect(try row.decode(String.self, named: "v") == "x")
-                let null = #expect(throws: PostgresError.self) { try row.decode(Int32.self, named: "missing") }
+                let null = #expect(throws: PGError.self) { try row.decode(Int32.self, named: "missing") }
                 #expect(null?.description.contains("missing") == true)
                 #expect(null?.description.contains("NULL") == true)
             }
@@ -136,7 +136,7 @@ import Testing
 
     @Test func decodeFailureNamesColumnAndType() async throws {
         try await withTestPool { pool in
-            let error = await #expect(throws: PostgresError.self) {
+            let error = await #expect(throws: PGError.self) {
                 try await pool.withConnection { try $0.query("SELECT 'x'::text AS label").first!.decode(Int.self, at: 0) }
             }
             guard case .decoding(let column, let expected, let found) = error else { Issue.record("got \(String(describing: error))"); return }
@@ -148,7 +148,7 @@ import Testing
 
     @Test func uniqueViolationCarriesSQLStateAndConstraint() async throws {
         try await withTestPool { pool in
-            let error = await #expect(throws: PostgresError.self) {
+            let error = await #expect(throws: PGError.self) {
                 try await pool.withConnection { connection in
                     try connection.query("CREATE TABLE slugs (slug text CONSTRAINT slugs_slug_key UNIQUE)")
                     try connection.query("INSERT INTO slugs VALUES ($1)", ["paris"])
@@ -168,7 +168,7 @@ import Testing
 
     @Test func syntaxErrorReportsPositionAndConnectionStaysUsable() async throws {
         try await withTestPool(maxConnections: 1) { pool in
-            let error = await #expect(throws: PostgresError.self) {
+            let error = await #expect(throws: PGError.self) {
                 try await pool.withConnection { try $0.query("SELECT 1 FROM WHERE") }
             }
             #expect(error?.sqlState == "42601")
@@ -180,7 +180,7 @@ import Testing
 
     @Test func statementTimeoutCancelsSlowQueries() async throws {
         try await withTestPool(statementTimeout: .milliseconds(100)) { pool in
-            let error = await #expect(throws: PostgresError.self) {
+            let error = await #expect(throws: PGError.self) {
                 try await pool.withConnection { try $0.query("SELECT pg_sleep(10)") }
             }
             #expect(error?.serverError?.isQueryCanceled == true)
@@ -194,10 +194,10 @@ import Testing
     @Test func aServerThatStopsAnsweringCostsAtMostTheResponseTimeout() async throws {
         var configuration = try await TestCluster.freshDatabase()
         configuration.responseTimeout = .milliseconds(300)
-        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: configuration, maxConnections: 1))
+        let pool = PGPool(configuration: PGPoolConfiguration(connection: configuration, maxConnections: 1))
         let frozen = try await pool.withConnection { $0.backendPID }
         kill(frozen, SIGSTOP)
-        let error = await #expect(throws: PostgresError.self) {
+        let error = await #expect(throws: PGError.self) {
             try await pool.withConnection { try $0.query("SELECT 1") }
         }
         kill(frozen, SIGCONT)
@@ -208,7 +208,7 @@ import Testing
         await pool.close()
         // A large COPY through the non-blocking path, with a timeout a loaded machine cannot hit.
         configuration.responseTimeout = .seconds(60)
-        let roomy = PostgresPool(configuration: PostgresPoolConfiguration(connection: configuration, maxConnections: 1))
+        let roomy = PGPool(configuration: PGPoolConfiguration(connection: configuration, maxConnections: 1))
         let copied = try await roomy.withConnection { connection in
             try connection.query("CREATE TEMP TABLE c (v text)")
             return try connection.copy("COPY c (v) FROM STDIN", rows: (0..<50_000).map { [String($0)] })
@@ -241,11 +241,11 @@ import Testing
     @Test func failedCopyLoadsNothingAndLeavesConnectionUsable() async throws {
         try await withTestPool(maxConnections: 1) { pool in
             try await pool.withConnection { try $0.query("CREATE TABLE c (id int NOT NULL)") }
-            let nul = await #expect(throws: PostgresError.self) {
+            let nul = await #expect(throws: PGError.self) {
                 try await pool.withConnection { try $0.copy("COPY c (id) FROM STDIN", rows: [["1"], ["2\u{0}"]]) }
             }
             #expect(nul?.description.contains("row 2") == true)
-            let bad = await #expect(throws: PostgresError.self) {
+            let bad = await #expect(throws: PGError.self) {
                 try await pool.withConnection { try $0.copy("COPY c (id) FROM STDIN", rows: [["1"], ["not a number"]]) }
             }
             #expect(bad?.sqlState == "22P02")
@@ -255,12 +255,12 @@ import Testing
     }
 }
 
-func expectPostgresError(_ body: () throws -> Void) throws -> PostgresError {
+func expectPostgresError(_ body: () throws -> Void) throws -> PGError {
     do {
         try body()
-    } catch let error as PostgresError {
+    } catch let error as PGError {
         return error
     }
-    Issue.record("expected a PostgresError")
-    throw PostgresError.unexpected("no error thrown")
+    Issue.record("expected a PGError")
+    throw PGError.unexpected("no error thrown")
 }

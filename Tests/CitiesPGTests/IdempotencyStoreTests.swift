@@ -10,7 +10,7 @@ import Testing
         IdempotencyKey(owner: owner, value: value, fingerprint: [UInt8](repeating: fingerprint, count: 32), lifetime: lifetime)
     }
 
-    static func count(_ pool: PostgresPool, _ sql: String) async throws -> Int64 {
+    static func count(_ pool: PGPool, _ sql: String) async throws -> Int64 {
         try await pool.withConnection { try $0.query(sql).first!.decode(Int64.self, at: 0) }
     }
 

@@ -15,7 +15,7 @@ final class TestClock: Sendable {
 /// The counts the API serves, computed by plain SQL over the events: what every answer of the
 /// live stores must equal.
 struct PlainSQLCounts {
-    let pool: PostgresPool
+    let pool: PGPool
 
     func current(now: Date, categories: Set<String>, countryCode: String?) async throws -> [Int64: Int] {
         try await perCity("""
@@ -24,7 +24,7 @@ struct PlainSQLCounts {
                 AND ($2::text[] IS NULL OR e.category = ANY ($2::text[]))
             WHERE c.is_active AND ($3::text IS NULL OR c.country_code = $3::text)
             GROUP BY c.id
-            """, [now, categories.isEmpty ? nil : PostgresArrayLiteral(categories.sorted()), countryCode])
+            """, [now, categories.isEmpty ? nil : PGArrayLiteral(categories.sorted()), countryCode])
     }
 
     func window(from: Date, to: Date, categories: Set<String>, activeOnly: Bool = true) async throws -> [Int64: Int] {
@@ -34,7 +34,7 @@ struct PlainSQLCounts {
                 AND e.starts_at < $2::timestamptz AND e.ends_at > $1::timestamptz
                 AND ($3::text[] IS NULL OR e.category = ANY ($3::text[]))
             WHERE c.is_active OR NOT $4::bool GROUP BY c.id
-            """, [from, to, categories.isEmpty ? nil : PostgresArrayLiteral(categories.sorted()), activeOnly])
+            """, [from, to, categories.isEmpty ? nil : PGArrayLiteral(categories.sorted()), activeOnly])
     }
 
     func all(now: Date) async throws -> [Int64: Int] {
@@ -45,7 +45,7 @@ struct PlainSQLCounts {
             """, [now])
     }
 
-    private func perCity(_ sql: String, _ parameters: [(any PostgresEncodable)?]) async throws -> [Int64: Int] {
+    private func perCity(_ sql: String, _ parameters: [(any PGEncodable)?]) async throws -> [Int64: Int] {
         try await pool.withConnection { connection in
             try Dictionary(uniqueKeysWithValues: connection.query(sql, parameters).rows.map { row in
                 (try row.decode(Int64.self, at: 0), try row.decode(Int.self, at: 1))
@@ -62,8 +62,8 @@ struct PlainSQLCounts {
     /// replicas' answers equal plain SQL, for random filters and windows.
     @Test func replicasAgreeWithPlainSQLUnderConcurrentWritesAndTime() async throws {
         let configuration = try await TestCluster.freshDatabase(migrated: true)
-        func pool() -> PostgresPool {
-            PostgresPool(configuration: PostgresPoolConfiguration(connection: configuration, maxConnections: 4, acquireTimeout: .seconds(10)))
+        func pool() -> PGPool {
+            PGPool(configuration: PGPoolConfiguration(connection: configuration, maxConnections: 4, acquireTimeout: .seconds(10)))
         }
         let pools = [pool(), pool(), pool()]
         let clock = TestClock(referenceNow)
@@ -159,7 +159,7 @@ struct PlainSQLCounts {
     /// anyone asking it to refresh.
     @Test func aWriteThroughOneReplicaReachesTheOther() async throws {
         let configuration = try await TestCluster.freshDatabase(migrated: true)
-        let pools = (0..<2).map { _ in PostgresPool(configuration: PostgresPoolConfiguration(connection: configuration, maxConnections: 2)) }
+        let pools = (0..<2).map { _ in PGPool(configuration: PGPoolConfiguration(connection: configuration, maxConnections: 2)) }
         let writer = LiveCitiesStore(pool: pools[0])
         let reader = LiveCitiesStore(pool: pools[1])
         let polling = Task { try await reader.run() }
@@ -188,7 +188,7 @@ final class OpenTransaction: Sendable {
     private let transaction = Mutex<Task<Void, Error>?>(nil)
 
     /// Begins the transaction and runs `body` in it.
-    static func begin(on pool: PostgresPool, _ body: @escaping @Sendable (PostgresConnection) throws -> Void) async throws -> OpenTransaction {
+    static func begin(on pool: PGPool, _ body: @escaping @Sendable (PGConnection) throws -> Void) async throws -> OpenTransaction {
         let open = OpenTransaction()
         let task = Task {
             try await pool.withConnection { connection in
@@ -213,7 +213,7 @@ final class OpenTransaction: Sendable {
 /// Serialized: two of these hold a transaction open, which holds back the xmin of every snapshot
 /// on the cluster, and so the other's pruning.
 @Suite(.serialized) struct LiveCountsFeedTests {
-    func changeRows(_ pool: PostgresPool) async throws -> Int {
+    func changeRows(_ pool: PGPool) async throws -> Int {
         try await pool.withConnection { try $0.query("SELECT count(*) FROM event_count_changes").first!.decode(Int.self, at: 0) }
     }
 
@@ -279,7 +279,7 @@ final class OpenTransaction: Sendable {
     /// up the open transaction's own change once it commits.
     @Test func anOpenTransactionDoesNotMakePollsReadMore() async throws {
         let configuration = try await TestCluster.freshDatabase(migrated: true)
-        let pools = (0..<2).map { _ in PostgresPool(configuration: PostgresPoolConfiguration(connection: configuration, maxConnections: 2)) }
+        let pools = (0..<2).map { _ in PGPool(configuration: PGPoolConfiguration(connection: configuration, maxConnections: 2)) }
         let replica = LiveCitiesStore(pool: pools[0], clock: { referenceNow })
         let writer = PostgresCitiesStore(pool: pools[1])
         let oracle = PlainSQLCounts(pool: pools[1])
@@ -367,7 +367,7 @@ final class OpenTransaction: Sendable {
     /// prune runs between its commit and a replica's next poll.
     @Test func aWriterOpenLongerThanTheRetentionIsNotMissed() async throws {
         let configuration = try await TestCluster.freshDatabase(migrated: true)
-        let pools = (0..<2).map { _ in PostgresPool(configuration: PostgresPoolConfiguration(connection: configuration, maxConnections: 3)) }
+        let pools = (0..<2).map { _ in PGPool(configuration: PGPoolConfiguration(connection: configuration, maxConnections: 3)) }
         var settings = LiveCitiesStore.Configuration()
         settings.changeRetention = 0.3
         settings.pruneInterval = 0

@@ -45,7 +45,7 @@ import Testing
         let applied = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<8 {
                 group.addTask {
-                    let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: database, maxConnections: 1))
+                    let pool = PGPool(configuration: PGPoolConfiguration(connection: database, maxConnections: 1))
                     defer { Task { await pool.close() } }
                     return try await pool.withConnection { try MigrationRunner(migrations: migrations).migrate(on: $0).count }
                 }
@@ -54,7 +54,7 @@ import Testing
         }
         #expect(applied.reduce(0, +) == migrations.count)
         #expect(applied.filter { $0 > 0 } == [migrations.count])
-        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: database, maxConnections: 1))
+        let pool = PGPool(configuration: PGPoolConfiguration(connection: database, maxConnections: 1))
         let (rows, counter) = try await pool.withConnection { connection in
             (try connection.query("SELECT count(*) FROM schema_migrations").first!.decode(Int.self, at: 0),
              try connection.query("SELECT n FROM applied_count").first!.decode(Int.self, at: 0))

@@ -14,7 +14,7 @@ import Testing
                 }
             }
             for await _ in acquired { break }
-            let error = await #expect(throws: PostgresError.self) {
+            let error = await #expect(throws: PGError.self) {
                 try await pool.withConnection { try $0.query("SELECT 1") }
             }
             guard case .poolTimeout(let maxConnections, _) = error else { Issue.record("got \(String(describing: error))"); return }
@@ -55,7 +55,7 @@ import Testing
                     throw Abort()
                 }
             }
-            await #expect(throws: PostgresError.self) {
+            await #expect(throws: PGError.self) {
                 try await pool.withTransaction { connection in
                     try connection.query("INSERT INTO t VALUES (3)")
                     try connection.query("INSERT INTO t VALUES ('three')")
@@ -80,13 +80,13 @@ import Testing
     @Test func closedPoolRefusesWork() async throws {
         let pool = try await TestCluster.pool()
         await pool.close()
-        let error = await #expect(throws: PostgresError.self) { try await pool.withConnection { _ in } }
+        let error = await #expect(throws: PGError.self) { try await pool.withConnection { _ in } }
         guard case .poolClosed = error else { Issue.record("got \(String(describing: error))"); return }
     }
 
     @Test func reconnectsAfterServerRestart() async throws {
         let cluster = try await EmbeddedPostgres.start(.throwaway())
-        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: cluster.connectionConfiguration(), maxConnections: 2))
+        let pool = PGPool(configuration: PGPoolConfiguration(connection: cluster.connectionConfiguration(), maxConnections: 2))
         let before = try await pool.withConnection { connection in
             try connection.query("CREATE TABLE survives (v int)")
             try connection.query("INSERT INTO survives VALUES (42)")
@@ -108,11 +108,11 @@ import Testing
     @Test func connectingStopsAtTheTasksDeadline() async throws {
         let silent = try SilentListener()
         defer { silent.close() }
-        let pool = PostgresPool(configuration: PostgresPoolConfiguration(
-            connection: PostgresConfiguration("host=127.0.0.1 port=\(silent.port) dbname=x user=x connect_timeout=60"), maxConnections: 1))
+        let pool = PGPool(configuration: PGPoolConfiguration(
+            connection: PGConfiguration("host=127.0.0.1 port=\(silent.port) dbname=x user=x connect_timeout=60"), maxConnections: 1))
         let started = ContinuousClock.now
-        let error = await #expect(throws: PostgresError.self) {
-            try await PostgresPool.$deadline.withValue(.now + .milliseconds(300)) {
+        let error = await #expect(throws: PGError.self) {
+            try await PGPool.$deadline.withValue(.now + .milliseconds(300)) {
                 try await pool.withConnection { try $0.query("SELECT 1") }
             }
         }
@@ -124,8 +124,8 @@ import Testing
     /// The deadline bounds a task's calls together: the second call gets what the first left.
     @Test func aTasksCallsShareItsDeadline() async throws {
         try await withTestPool(maxConnections: 1) { pool in
-            let error = await #expect(throws: PostgresError.self) {
-                try await PostgresPool.$deadline.withValue(.now + .milliseconds(600)) {
+            let error = await #expect(throws: PGError.self) {
+                try await PGPool.$deadline.withValue(.now + .milliseconds(600)) {
                     try await pool.withConnection { try $0.query("SELECT pg_sleep(0.4)") }
                     try await pool.withConnection { try $0.query("SELECT pg_sleep(30)") }
                 }
@@ -139,7 +139,7 @@ import Testing
 
     @Test func queryOnConnectionBrokenMidUseIsUnavailableThenRecovers() async throws {
         try await withTestPool(maxConnections: 1) { pool in
-            let error = await #expect(throws: PostgresError.self) {
+            let error = await #expect(throws: PGError.self) {
                 try await pool.withConnection { try $0.query("SELECT pg_terminate_backend(pg_backend_pid())") }
             }
             #expect(error?.isUnavailable == true)
@@ -153,8 +153,8 @@ import Testing
     @Test func listensOnLoopbackTCPOnlyWhenAsked() async throws {
         let port = try freeLoopbackPort()
         let cluster = try await EmbeddedPostgres.start(.throwaway(port: port, listensOnTCP: true))
-        let tcp = PostgresConfiguration("postgres://postgres@127.0.0.1:\(port)/postgres")
-        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: tcp, maxConnections: 1))
+        let tcp = PGConfiguration("postgres://postgres@127.0.0.1:\(port)/postgres")
+        let pool = PGPool(configuration: PGPoolConfiguration(connection: tcp, maxConnections: 1))
         let address = try await pool.withConnection { try $0.query("SELECT host(inet_server_addr())").first!.decode(String?.self, at: 0) }
         #expect(address == "127.0.0.1")
 
@@ -169,12 +169,12 @@ import Testing
         }
         await pool.close()
         let wrong = try expectPostgresError {
-            _ = try PostgresConnection.connect(PostgresConfiguration("postgres://app:wrong-password@127.0.0.1:\(port)/postgres"))
+            _ = try PGConnection.connect(PGConfiguration("postgres://app:wrong-password@127.0.0.1:\(port)/postgres"))
         }
         #expect(wrong.description.contains("password authentication failed for user \"app\""))
         #expect(!wrong.description.contains("wrong-password"))
-        let appPool = PostgresPool(configuration: PostgresPoolConfiguration(
-            connection: PostgresConfiguration("postgres://app:right-password@127.0.0.1:\(port)/postgres"), maxConnections: 1))
+        let appPool = PGPool(configuration: PGPoolConfiguration(
+            connection: PGConfiguration("postgres://app:right-password@127.0.0.1:\(port)/postgres"), maxConnections: 1))
         let user = try await appPool.withConnection { try $0.query("SELECT current_user").first!.decode(String.self, at: 0) }
         await appPool.close()
         #expect(user == "app")
@@ -182,9 +182,9 @@ import Testing
 
         let socketOnlyPort = try freeLoopbackPort()
         let socketOnly = try await EmbeddedPostgres.start(.throwaway(port: socketOnlyPort))
-        let viaTCP = PostgresConfiguration("host=127.0.0.1 port=\(socketOnlyPort) user=postgres connect_timeout=2")
-        let refused = #expect(throws: PostgresError.self) { _ = try PostgresConnection.connect(viaTCP) }
-        let socketPool = PostgresPool(configuration: PostgresPoolConfiguration(connection: socketOnly.connectionConfiguration(), maxConnections: 1))
+        let viaTCP = PGConfiguration("host=127.0.0.1 port=\(socketOnlyPort) user=postgres connect_timeout=2")
+        let refused = #expect(throws: PGError.self) { _ = try PGConnection.connect(viaTCP) }
+        let socketPool = PGPool(configuration: PGPoolConfiguration(connection: socketOnly.connectionConfiguration(), maxConnections: 1))
         let viaSocket = try await socketPool.withConnection { try $0.query("SELECT 1").rowCount }
         await socketPool.close()
         try await socketOnly.stop()
@@ -201,7 +201,7 @@ import Testing
 
     @Test func runsTheServerAsAnUnprivilegedUser() async throws {
         let shared = try await TestCluster.shared
-        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: shared.connectionConfiguration(), maxConnections: 1))
+        let pool = PGPool(configuration: PGPoolConfiguration(connection: shared.connectionConfiguration(), maxConnections: 1))
         let settings = try await pool.withConnection { connection in
             try connection.query("SELECT current_setting('fsync'), current_setting('listen_addresses'), current_setting('server_encoding'), current_setting('lc_ctype')")
                 .first.map { row in try (0..<4).map { try row.decode(String.self, at: $0) } }
@@ -239,7 +239,7 @@ struct SilentListener {
         }
         guard listening else {
             Glibc.close(descriptor)
-            throw PostgresError.unexpected("cannot listen on a loopback socket")
+            throw PGError.unexpected("cannot listen on a loopback socket")
         }
         port = Int(UInt16(bigEndian: address.sin_port))
     }

@@ -1,4 +1,5 @@
 import CitiesPG
+import CitiesPGTesting
 import Foundation
 
 /// Pools on fresh databases of the process's shared throwaway cluster.
@@ -7,16 +8,16 @@ enum TestCluster {
         get async throws { try await EmbeddedPostgres.sharedThrowaway() }
     }
 
-    static func freshDatabase(migrated: Bool = false) async throws -> PostgresConfiguration {
+    static func freshDatabase(migrated: Bool = false) async throws -> PGConfiguration {
         try await EmbeddedPostgres.makeTestDatabase(migrated: migrated)
     }
 
     static func pool(
         maxConnections: Int = 4, acquireTimeout: Duration = .seconds(5), statementTimeout: Duration? = nil, migrated: Bool = false
-    ) async throws -> PostgresPool {
+    ) async throws -> PGPool {
         var connection = try await freshDatabase(migrated: migrated)
         connection.statementTimeout = statementTimeout
-        return PostgresPool(configuration: PostgresPoolConfiguration(
+        return PGPool(configuration: PGPoolConfiguration(
             connection: connection, maxConnections: maxConnections, acquireTimeout: acquireTimeout))
     }
 }
@@ -24,7 +25,7 @@ enum TestCluster {
 /// Runs `body` with a pool on a fresh database and closes the pool afterwards.
 func withTestPool(
     maxConnections: Int = 4, acquireTimeout: Duration = .seconds(5), statementTimeout: Duration? = nil, migrated: Bool = false,
-    _ body: (PostgresPool) async throws -> Void
+    _ body: (PGPool) async throws -> Void
 ) async throws {
     let pool = try await TestCluster.pool(
         maxConnections: maxConnections, acquireTimeout: acquireTimeout, statementTimeout: statementTimeout, migrated: migrated)

@@ -1,5 +1,6 @@
 import CitiesCore
 import CitiesPG
+import CitiesPGTesting
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -12,7 +13,7 @@ import Testing
 struct APITestContext: Sendable {
     let client: any TestClientProtocol
     let token: String
-    let pool: PostgresPool
+    let pool: PGPool
 
     func request(
         _ uri: String, _ method: HTTPRequest.Method = .get, json: String? = nil, contentType: String = "application/json",
@@ -30,13 +31,13 @@ struct APITestContext: Sendable {
 }
 
 func withAPI(
-    metadata: ServiceMetadata = ServiceMetadata(), bodyLimit: Int = 1 << 20, database: PostgresConfiguration? = nil,
+    metadata: ServiceMetadata = ServiceMetadata(), bodyLimit: Int = 1 << 20, database: PGConfiguration? = nil,
     over setup: TestingSetup = .router, configure: (inout APIDependencies) -> Void = { _ in },
     _ body: @escaping @Sendable (APITestContext) async throws -> Void
 ) async throws {
-    let connection: PostgresConfiguration
+    let connection: PGConfiguration
     if let database { connection = database } else { connection = try await EmbeddedPostgres.makeTestDatabase(migrated: true) }
-    let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: connection, maxConnections: 4, acquireTimeout: .seconds(2)))
+    let pool = PGPool(configuration: PGPoolConfiguration(connection: connection, maxConnections: 4, acquireTimeout: .seconds(2)))
     let key = TokenAuthenticator.newKey()
     if database == nil { _ = try await PostgresTokenStore(pool: pool).create(name: "tests", keyHash: TokenAuthenticator.hash(key)) }
     var dependencies = APIDependencies(pool: pool, metadata: metadata, bodyLimit: bodyLimit)
@@ -322,7 +323,7 @@ let düsseldorf = #"{"name": "Düsseldorf", "country_code": "de", "timezone": "E
     }
 
     @Test func unreachableDatabaseIs503WithRetryAfter() async throws {
-        try await withAPI(database: PostgresConfiguration("host=127.0.0.1 port=1 connect_timeout=1")) { api in
+        try await withAPI(database: PGConfiguration("host=127.0.0.1 port=1 connect_timeout=1")) { api in
             let response = try await api.request("/ws/cities/")
             #expect(response.status == .serviceUnavailable)
             #expect(response.headers[.retryAfter] == "5")
@@ -338,7 +339,7 @@ extension String {
 
 /// A repository whose every call fails the way a bug would: with SQL in the error.
 struct BrokenRepository: CitiesRepository {
-    static let failure = PostgresError.server(PostgresServerError(
+    static let failure = PGError.server(PGServerError(
         sqlState: "42703", severity: "ERROR", message: "column \"secret_column\" does not exist", hint: "SELECT secret_column FROM cities"))
     func list(_ query: CityListQuery, now: Date) async throws -> CityPage { throw Self.failure }
     func city(id: Int64, now: Date) async throws -> CityWithEventCount? { throw Self.failure }
@@ -353,7 +354,7 @@ struct BrokenRepository: CitiesRepository {
 
 @Suite struct ServerErrorTests {
     @Test func serverErrorsRevealNothing() async throws {
-        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: PostgresConfiguration("host=127.0.0.1 port=1")))
+        let pool = PGPool(configuration: PGPoolConfiguration(connection: PGConfiguration("host=127.0.0.1 port=1")))
         var dependencies = APIDependencies(pool: pool, metadata: ServiceMetadata())
         dependencies.repository = BrokenRepository()
         let app = try buildApplication(api: try APIConfiguration(prefix: "/ws/cities"), dependencies: dependencies, logger: Logger(label: "test"))

@@ -20,8 +20,8 @@ import Testing
                     _ body: @escaping @Sendable (_ port: Int, _ registry: ConnectionRegistry) async throws -> Void) async throws {
         var quiet = Logger(label: "test")
         quiet.logLevel = .critical  // the counts cannot load without a database, and say so every poll
-        let pool = PostgresPool(configuration: PostgresPoolConfiguration(
-            connection: PostgresConfiguration("host=127.0.0.1 port=1 connect_timeout=1"), maxConnections: 1, acquireTimeout: .seconds(1)),
+        let pool = PGPool(configuration: PGPoolConfiguration(
+            connection: PGConfiguration("host=127.0.0.1 port=1 connect_timeout=1"), maxConnections: 1, acquireTimeout: .seconds(1)),
             logger: quiet)
         var dependencies = APIDependencies(pool: pool, metadata: ServiceMetadata(), logger: quiet)
         dependencies.drain = drain

@@ -1,5 +1,6 @@
 import CitiesCore
 import CitiesPG
+import CitiesPGTesting
 import Foundation
 import Testing
 
@@ -20,18 +21,18 @@ import Testing
     }
 
     /// A migrated database of its own.
-    func database() async throws -> PostgresConfiguration {
+    func database() async throws -> PGConfiguration {
         let database = try await EmbeddedPostgres.makeTestDatabase()
         #expect(try CitiesdProcess.run(["migrate", "--database-url", database.connectionString]).status == 0)
         return database
     }
 
-    func importing(_ arguments: [String], into database: PostgresConfiguration, standardInput: FileHandle? = nil) throws -> CitiesdProcess.Result {
+    func importing(_ arguments: [String], into database: PGConfiguration, standardInput: FileHandle? = nil) throws -> CitiesdProcess.Result {
         try CitiesdProcess.run(["import", "geonames"] + arguments + ["--database-url", database.connectionString], standardInput: standardInput)
     }
 
-    func rows(_ database: PostgresConfiguration) async throws -> [Int64: Row] {
-        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: database, maxConnections: 1))
+    func rows(_ database: PGConfiguration) async throws -> [Int64: Row] {
+        let pool = PGPool(configuration: PGPoolConfiguration(connection: database, maxConnections: 1))
         do {
             let rows = try await Self.rows(pool)
             await pool.close()
@@ -42,7 +43,7 @@ import Testing
         }
     }
 
-    static func rows(_ pool: PostgresPool) async throws -> [Int64: Row] {
+    static func rows(_ pool: PGPool) async throws -> [Int64: Row] {
         try await pool.withConnection { connection in
             try connection.query("""
                 SELECT geonames_id, slug, name, country_code, region, timezone, latitude, longitude, population, alternate_names, search_name
@@ -56,7 +57,7 @@ import Testing
                         region: try row.decode(String?.self, at: 4), timezone: try row.decode(String.self, at: 5),
                         latitude: try row.decode(Double?.self, at: 6), longitude: try row.decode(Double?.self, at: 7),
                         population: try row.decode(Int64?.self, at: 8),
-                        alternateNames: try row.decode(PostgresArrayLiteral.self, at: 9).elements),
+                        alternateNames: try row.decode(PGArrayLiteral.self, at: 9).elements),
                     searchName: try row.decode(String.self, at: 10))
             }
         }

@@ -1,5 +1,6 @@
 import CitiesCore
 import CitiesPG
+import CitiesPGTesting
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -13,9 +14,9 @@ import Testing
 
     /// `readyTimeout` is generous by default: a loaded machine may take seconds for the first
     /// connection and the counts' first load.
-    func withApp(database: PostgresConfiguration, metadata: ServiceMetadata = ServiceMetadata(), readyTimeout: Duration = .seconds(30),
+    func withApp(database: PGConfiguration, metadata: ServiceMetadata = ServiceMetadata(), readyTimeout: Duration = .seconds(30),
                  _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: database, maxConnections: 2, acquireTimeout: .seconds(2)))
+        let pool = PGPool(configuration: PGPoolConfiguration(connection: database, maxConnections: 2, acquireTimeout: .seconds(2)))
         var dependencies = APIDependencies(pool: pool, metadata: metadata)
         dependencies.readyTimeout = readyTimeout
         let app = try buildApplication(api: Self.api, dependencies: dependencies, logger: Logger(label: "test"))
@@ -24,7 +25,7 @@ import Testing
     }
 
     @Test func healthAnswersWithoutDatabaseAndReportsBuild() async throws {
-        let unreachable = PostgresConfiguration("host=127.0.0.1 port=1 connect_timeout=1")
+        let unreachable = PGConfiguration("host=127.0.0.1 port=1 connect_timeout=1")
         try await withApp(database: unreachable, metadata: ServiceMetadata(version: "2.4.0", branch: "release", stack: "cities-prod")) { client in
             try await client.execute(uri: "/ws/cities/health/", method: .get) { response in
                 #expect(response.status == .ok)
@@ -44,7 +45,7 @@ import Testing
                 #expect(body["detail"]?.contains("pending") == true)
             }
         }
-        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: database, maxConnections: 1))
+        let pool = PGPool(configuration: PGPoolConfiguration(connection: database, maxConnections: 1))
         try await pool.withConnection { try MigrationRunner(migrations: try Migration.bundled()).migrate(on: $0) }
         await pool.close()
         try await withApp(database: database) { client in
@@ -59,7 +60,7 @@ import Testing
     /// takes the replica out of rotation within the ready timeout instead of hanging the probe.
     @Test func readyIs503WhenDatabaseDoesNotAnswer() async throws {
         let database = try await EmbeddedPostgres.makeTestDatabase(migrated: true)
-        let holder = try PostgresConnection.connect(database)
+        let holder = try PGConnection.connect(database)
         try holder.execute(script: "BEGIN; LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE")
         try await withApp(database: database, readyTimeout: .seconds(1)) { client in
             let started = ContinuousClock.now
@@ -83,7 +84,7 @@ import Testing
     }
 
     @Test func readyIs503WhenDatabaseIsUnreachable() async throws {
-        try await withApp(database: PostgresConfiguration("host=127.0.0.1 port=1 connect_timeout=1")) { client in
+        try await withApp(database: PGConfiguration("host=127.0.0.1 port=1 connect_timeout=1")) { client in
             try await client.execute(uri: "/ws/cities/ready/", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
                 #expect(response.headers[.retryAfter] == "5")
@@ -93,7 +94,7 @@ import Testing
     }
 
     @Test func routesLiveOnlyUnderThePrefix() async throws {
-        try await withApp(database: PostgresConfiguration("host=127.0.0.1 port=1")) { client in
+        try await withApp(database: PGConfiguration("host=127.0.0.1 port=1")) { client in
             try await client.execute(uri: "/health/", method: .get) { #expect($0.status == .notFound) }
             try await client.execute(uri: "/ws/health/", method: .get) { #expect($0.status == .notFound) }
         }

@@ -156,7 +156,7 @@ import Testing
     @Test func aRetryWhileTheFirstIsWritingIs409() async throws {
         try await withAPI { api in
             // Another session holds the key's lock, as a request in the middle of its write does.
-            let holder = PostgresPool(configuration: PostgresPoolConfiguration(
+            let holder = PGPool(configuration: PGPoolConfiguration(
                 connection: api.pool.configuration.connection, maxConnections: 1, acquireTimeout: .seconds(5)))
             let key = IdempotencyKey(owner: TokenAuthenticator.hash(api.token), value: "busy", fingerprint: [], lifetime: .seconds(60))
             try await holder.withConnection { _ = try $0.query("SELECT pg_advisory_lock($1)", [PostgresIdempotencyStore.lockKey(key)]) }
@@ -276,7 +276,7 @@ final class FailAfterWrites: Sendable {
 struct FailingRepository: CitiesRepository {
     let base: any CitiesRepository
     let failures: FailAfterWrites
-    static let unavailable = PostgresError.connectionLost(message: "server closed the connection unexpectedly")
+    static let unavailable = PGError.connectionLost(message: "server closed the connection unexpectedly")
 
     private func failing<Result>(_ write: () async throws -> Result) async throws -> Result {
         let moment = failures.take()

@@ -65,7 +65,7 @@ struct CapturedOutput: TextOutputStream, Sendable {
 @Suite struct RequestLogRedactionTests {
     @Test func credentialsInTheQueryNeverReachTheLog() async throws {
         let output = CapturedOutput()
-        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: PostgresConfiguration("host=127.0.0.1 port=1 connect_timeout=1")))
+        let pool = PGPool(configuration: PGPoolConfiguration(connection: PGConfiguration("host=127.0.0.1 port=1 connect_timeout=1")))
         let app = try buildApplication(
             api: try APIConfiguration(prefix: "/ws/cities"), dependencies: APIDependencies(pool: pool, metadata: ServiceMetadata()), logger: output.logger())
         try await app.test(.router) { client in
@@ -93,7 +93,7 @@ struct CapturedOutput: TextOutputStream, Sendable {
     /// During an outage every request answers 503, but the warning is not repeated per request.
     @Test func the503WarningIsLoggedOncePerIntervalNotPerRequest() async throws {
         let output = CapturedOutput()
-        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: PostgresConfiguration("host=127.0.0.1 port=1 connect_timeout=1")))
+        let pool = PGPool(configuration: PGPoolConfiguration(connection: PGConfiguration("host=127.0.0.1 port=1 connect_timeout=1")))
         let app = try buildApplication(
             api: try APIConfiguration(prefix: "/ws/cities"), dependencies: APIDependencies(pool: pool, metadata: ServiceMetadata()), logger: output.logger())
         try await app.test(.router) { client in

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CitiesPG
+import CitiesPGTesting
 import Foundation
 import Testing
 
@@ -36,7 +37,7 @@ import Testing
     @Test func driftExitsWithTwoNamingTheFile() async throws {
         let database = try await EmbeddedPostgres.makeTestDatabase()
         #expect(try CitiesdProcess.run(["migrate", "--database-url", database.connectionString]).status == 0)
-        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: database, maxConnections: 1))
+        let pool = PGPool(configuration: PGPoolConfiguration(connection: database, maxConnections: 1))
         try await pool.withConnection { try $0.query("UPDATE schema_migrations SET checksum = $1 WHERE version = 1", ["edited"]) }
         await pool.close()
         for arguments in [["migrate"], ["migrate", "status"], ["migrate", "--dry-run"]] {
@@ -107,7 +108,7 @@ import Testing
         #expect(key.range(of: "^[0-9a-f]{40}$", options: .regularExpression) != nil)
         #expect(!created.stderr.contains(key), "the key goes to stdout only, never to logs")
 
-        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: database, maxConnections: 1))
+        let pool = PGPool(configuration: PGPoolConfiguration(connection: database, maxConnections: 1))
         let authenticated = try await PostgresTokenStore(pool: pool).authenticate(keyHash: TokenAuthenticator.hash(key))
         #expect(authenticated?.name == "events-service")
 

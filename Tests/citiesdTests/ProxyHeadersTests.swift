@@ -1,5 +1,6 @@
 import CitiesCore
 import CitiesPG
+import CitiesPGTesting
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -13,7 +14,7 @@ import Testing
 @Suite struct ProxyHeadersTests {
     func withLiveApp(trusted: String, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let database = try await EmbeddedPostgres.makeTestDatabase(migrated: true)
-        let pool = PostgresPool(configuration: PostgresPoolConfiguration(connection: database, maxConnections: 2))
+        let pool = PGPool(configuration: PGPoolConfiguration(connection: database, maxConnections: 2))
         try await pool.withConnection { connection in
             for name in ["Aachen", "Bonn"] {
                 try connection.query("INSERT INTO cities (slug, name, search_name, country_code, timezone) VALUES ($1, $2, $1, 'DE', 'UTC')", [name.lowercased(), name])

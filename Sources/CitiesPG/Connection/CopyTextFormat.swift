@@ -16,7 +16,7 @@ enum CopyTextFormat {
             for byte in field.utf8 {
                 switch byte {
                 case 0:
-                    throw PostgresError.invalidParameter(
+                    throw PGError.invalidParameter(
                         index: index + 1, reason: "COPY row \(rowNumber) holds a NUL byte, which PostgreSQL cannot store")
                 case UInt8(ascii: "\\"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
                 case UInt8(ascii: "\t"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])

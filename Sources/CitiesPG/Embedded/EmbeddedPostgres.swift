@@ -88,8 +88,8 @@ public final class EmbeddedPostgres: Sendable {
     }
 
     /// A connection to `database` as the superuser, through the cluster's unix socket.
-    public func connectionConfiguration(database: String = "postgres") -> PostgresConfiguration {
-        PostgresConfiguration(ConnectionString.conninfo([
+    public func connectionConfiguration(database: String = "postgres") -> PGConfiguration {
+        PGConfiguration(ConnectionString.conninfo([
             "host": socketDirectory.path, "port": "\(configuration.port)",
             "user": configuration.superuser, "dbname": database,
         ]))
@@ -173,14 +173,14 @@ public final class EmbeddedPostgres: Sendable {
         var lastError: Error?
         for _ in 0..<100 {
             do {
-                let result = try PostgresConnection.connect(connection).query("SELECT 1")
+                let result = try PGConnection.connect(connection).query("SELECT 1")
                 if try result.first?.decode(Int.self, at: 0) == 1 { return }
             } catch {
                 lastError = error
                 usleep(50_000)
             }
         }
-        throw lastError ?? PostgresError.unexpected("the embedded server never answered SELECT 1")
+        throw lastError ?? PGError.unexpected("the embedded server never answered SELECT 1")
     }
 
     @discardableResult
@@ -254,16 +254,16 @@ public final class EmbeddedPostgres: Sendable {
 extension EmbeddedPostgres {
     /// Creates the database (named `[a-z_][a-z0-9_]*`) unless it exists, and returns its connection
     /// settings: tests give each case a database of its own on one shared cluster.
-    public func createDatabaseIfMissing(_ name: String) async throws -> PostgresConfiguration {
+    public func createDatabaseIfMissing(_ name: String) async throws -> PGConfiguration {
         let isIdentifier = name.first.map { $0 == "_" || ("a"..."z").contains($0) } == true
             && name.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("0"..."9").contains($0) } && name.count <= 63
         guard isIdentifier else {
-            throw PostgresError.invalidParameter(index: 1, reason: "database name \(name) is not [a-z_][a-z0-9_]*")
+            throw PGError.invalidParameter(index: 1, reason: "database name \(name) is not [a-z_][a-z0-9_]*")
         }
         let administration = connectionConfiguration()
         // CREATE DATABASE takes no parameters; the name was checked to be a plain identifier above.
         _ = try await NIOThreadPool.singleton.runIfActive {
-            let connection = try PostgresConnection.connect(administration)
+            let connection = try PGConnection.connect(administration)
             if try connection.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]).rowCount == 0 {
                 try connection.execute(script: "CREATE DATABASE \(name)")
             }

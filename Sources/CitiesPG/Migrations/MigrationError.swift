@@ -6,7 +6,7 @@ public enum MigrationError: Error, Sendable, CustomStringConvertible {
     /// Applied migrations whose files have changed since (checksum drift).
     case drift([Migration])
     /// A statement failed; nothing of the migration stays applied (unless it opted out of a transaction).
-    case failed(fileName: String, line: Int, error: PostgresError)
+    case failed(fileName: String, line: Int, error: PGError)
 
     public var description: String {
         switch self {

@@ -6,7 +6,7 @@ import Logging
 /// ``migrate(on:onApplied:)`` holds a PostgreSQL advisory lock for its whole run, so several runners
 /// started together (replicas booting at once) apply each migration exactly once: the others wait,
 /// then find nothing pending. Each migration runs in its own transaction unless it carries
-/// ``Migration/noTransactionMarker``. The methods block: call them inside ``PostgresPool/withConnection(_:)``
+/// ``Migration/noTransactionMarker``. The methods block: call them inside ``PGPool/withConnection(_:)``
 /// with a pool that sets no `statement_timeout`, since migrations may legitimately run long.
 public struct MigrationRunner: Sendable {
     /// Key of the session-level advisory lock ("citiesd" in ASCII).
@@ -21,7 +21,7 @@ public struct MigrationRunner: Sendable {
     }
 
     /// Reads `schema_migrations` (absent means nothing applied) and compares it with ``migrations``.
-    public func status(on connection: PostgresConnection) throws -> MigrationStatus {
+    public func status(on connection: PGConnection) throws -> MigrationStatus {
         MigrationStatus(migrations: migrations, applied: try appliedMigrations(on: connection))
     }
 
@@ -29,7 +29,7 @@ public struct MigrationRunner: Sendable {
     /// applying anything when an applied migration has drifted.
     @discardableResult
     public func migrate(
-        on connection: PostgresConnection,
+        on connection: PGConnection,
         onApplied: (Migration, Duration) -> Void = { _, _ in }
     ) throws -> [Migration] {
         logger.debug("waiting for the migration lock")
@@ -62,14 +62,14 @@ public struct MigrationRunner: Sendable {
         return status.pending
     }
 
-    private func apply(_ migration: Migration, on connection: PostgresConnection) throws -> Duration {
+    private func apply(_ migration: Migration, on connection: PGConnection) throws -> Duration {
         let clock = ContinuousClock()
         let start = clock.now
         let run = {
             for statement in SQLScript.statements(in: migration.sql) {
                 do {
                     try connection.execute(script: statement.text)
-                } catch let error as PostgresError {
+                } catch let error as PGError {
                     throw MigrationError.failed(
                         fileName: migration.fileName,
                         line: statement.fileLine(ofPosition: error.serverError?.position),
@@ -88,7 +88,7 @@ public struct MigrationRunner: Sendable {
         return clock.now - start
     }
 
-    private func appliedMigrations(on connection: PostgresConnection) throws -> [AppliedMigration] {
+    private func appliedMigrations(on connection: PGConnection) throws -> [AppliedMigration] {
         let exists = try connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL")
         guard try exists.first?.decode(Bool.self, at: 0) == true else { return [] }
         return try connection.query(

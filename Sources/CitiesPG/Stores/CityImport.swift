@@ -37,11 +37,11 @@ public enum CityImport {
 
     /// Writes one batch in its own transaction. The GeoNames ids must be distinct. Earlier cities
     /// of the batch get their pick of slugs first.
-    public static func upsert(_ cities: [ImportedCity], on connection: PostgresConnection) throws -> Counts {
+    public static func upsert(_ cities: [ImportedCity], on connection: PGConnection) throws -> Counts {
         guard !cities.isEmpty else { return Counts() }
         return try connection.transaction {
             try connection.execute(script: "SET LOCAL synchronous_commit = off; LOCK TABLE cities IN SHARE ROW EXCLUSIVE MODE")
-            let ids = PostgresArrayLiteral(cities.map { String($0.geonameID) })
+            let ids = PGArrayLiteral(cities.map { String($0.geonameID) })
             let existing = try connection.query("SELECT geonames_id, slug FROM cities WHERE geonames_id = ANY ($1::bigint[])", [ids])
                 .rows.reduce(into: [Int64: String]()) { slugs, row in slugs[try row.decode(Int64.self, at: 0)] = try row.decode(String.self, at: 1) }
             let new = cities.filter { existing[$0.geonameID] == nil }
@@ -82,13 +82,13 @@ public enum CityImport {
         let draft = city.draft
         return [String(city.geonameID), slug, draft.name, draft.countryCode, draft.region, draft.timezone,
                 draft.latitude.map { "\($0)" }, draft.longitude.map { "\($0)" }, draft.population.map { "\($0)" },
-                PostgresArrayLiteral(draft.alternateNames).text, city.foldedNames.document(slug: slug)]
+                PGArrayLiteral(draft.alternateNames).text, city.foldedNames.document(slug: slug)]
     }
 
     /// Each new city's slug: the first candidate that no city has and no earlier city of the batch
     /// took. The first candidate of every city is checked in one query; only the cities whose
     /// candidates so far were all taken need another round, with more of their candidates.
-    static func slugs(for cities: [ImportedCity], on connection: PostgresConnection) throws -> [String] {
+    static func slugs(for cities: [ImportedCity], on connection: PGConnection) throws -> [String] {
         var slugs = [String?](repeating: nil, count: cities.count)
         var claimed: Set<String> = []
         var unresolved = Array(cities.indices)
@@ -99,7 +99,7 @@ public enum CityImport {
                 throw ValidationErrors(["slug": ["Could not find a free slug for this name; provide one."]])
             }
             let candidates = unresolved.map { cities[$0].slugCandidates(from: tried, count: window) }
-            let taken = Set(try connection.query("SELECT slug FROM cities WHERE slug = ANY ($1::text[])", [PostgresArrayLiteral(candidates.flatMap { $0 })])
+            let taken = Set(try connection.query("SELECT slug FROM cities WHERE slug = ANY ($1::text[])", [PGArrayLiteral(candidates.flatMap { $0 })])
                 .rows.map { try $0.decode(String.self, at: 0) })
             var next: [Int] = []
             for (index, list) in zip(unresolved, candidates) {

@@ -59,7 +59,7 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
         var refreshedAt: Date
     }
 
-    public init(pool: PostgresPool, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "citiesd.counts"),
+    public init(pool: PGPool, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "citiesd.counts"),
                 clock: @escaping @Sendable () -> Date = Date.init) {
         self.database = PostgresCitiesStore(pool: pool)
         self.configuration = configuration
@@ -178,7 +178,7 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
     /// The state moved to `now`, or nil when the database must answer: `now` is well before what
     /// the state knows (a question about the past), or beyond its horizon even after a refresh.
     private func current(now: Date) async throws -> CityCountsState? {
-        let now = PostgresTimestamp.rounded(now)
+        let now = PGTimestamp.rounded(now)
         switch reading(at: now) {
         case .state(let state): return state
         case .past: return nil
@@ -211,7 +211,7 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
     private static let concurrencySlack: TimeInterval = 1
 
     private func refreshNow() async throws {
-        let now = PostgresTimestamp.rounded(clock())
+        let now = PGTimestamp.rounded(clock())
         let start = feed.withLock { $0 }
         let horizon = state.withLock { $0?.horizon }
         let (position, change) = try await database.pool.withConnection { connection in
@@ -231,7 +231,7 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
     /// transaction id: those of the transactions the last refresh's snapshot did not see and this
     /// one does, so none is missed or applied twice whatever order transactions commit in, and a
     /// transaction that stays open does not make every poll re-read what was written since it began.
-    private func refresh(from start: FeedPosition?, horizon: Date?, on connection: PostgresConnection, now: Date) throws -> (FeedPosition, StateChange) {
+    private func refresh(from start: FeedPosition?, horizon: Date?, on connection: PGConnection, now: Date) throws -> (FeedPosition, StateChange) {
         let snapshot = try connection.query("""
             SELECT pg_snapshot_xmax(s)::text, array_to_string(ARRAY(SELECT pg_snapshot_xip(s)), ',')
             FROM pg_current_snapshot() s
@@ -248,7 +248,7 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
         return (position, { $0 = loaded })
     }
 
-    private func load(on connection: PostgresConnection, now: Date) throws -> CityCountsState {
+    private func load(on connection: PGConnection, now: Date) throws -> CityCountsState {
         // Current counts = events ending after today's midnight (day counts) minus those that
         // ended between midnight and now (one day of the ends_at index).
         let counts = try connection.query("""
@@ -273,12 +273,12 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
 
     /// The changes, with each changed city's row as it is now (joined, so one round trip; no row:
     /// it was deleted).
-    private func changes(since start: FeedPosition, on connection: PostgresConnection, horizon: Date, now: Date) throws -> StateChange {
+    private func changes(since start: FeedPosition, on connection: PGConnection, horizon: Date, now: Date) throws -> StateChange {
         let rows = try connection.query("""
             SELECT ch.city_id, ch.category, ch.ends_at, ch.delta, ch.changed_city_id, \(PostgresCitiesStore.cityColumns), c.search_name
             FROM event_count_changes ch LEFT JOIN cities c ON c.id = ch.changed_city_id
             WHERE ch.xid >= $1::xid8 OR ch.xid = ANY ($2::xid8[])
-            """, [String(start.xmax), PostgresArrayLiteral(start.inProgress.map(String.init))]).rows
+            """, [String(start.xmax), PGArrayLiteral(start.inProgress.map(String.init))]).rows
         changeRows.add(rows.count, ordering: .relaxed)
         // Netted per event before applying: the rows of one refresh come in no useful order (a
         // transaction may remove an event version that a later transaction id added).
@@ -315,7 +315,7 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
 
     /// The changed cities as a change to the state: those still there are put in, the others
     /// removed (after their events' changes, which a delete's cascade logged too).
-    private func cityChange(_ changed: [Int64: (city: City, searchDocument: String)?], reloadAll: Bool, on connection: PostgresConnection) throws -> @Sendable (inout CityCountsState) -> Void {
+    private func cityChange(_ changed: [Int64: (city: City, searchDocument: String)?], reloadAll: Bool, on connection: PGConnection) throws -> @Sendable (inout CityCountsState) -> Void {
         if reloadAll {
             let cities = try Self.cities(connection)
             cityRows.add(cities.count, ordering: .relaxed)
@@ -361,12 +361,12 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
     }
 
     private static func xid(_ text: String) throws -> UInt64 {
-        guard let value = UInt64(text) else { throw PostgresError.unexpected("transaction id \(text) is not a number") }
+        guard let value = UInt64(text) else { throw PGError.unexpected("transaction id \(text) is not a number") }
         return value
     }
 
     /// Every city, with its stored search document (what SQL searches too).
-    private static func cities(_ connection: PostgresConnection) throws -> [(city: City, searchDocument: String)] {
+    private static func cities(_ connection: PGConnection) throws -> [(city: City, searchDocument: String)] {
         try connection.query("SELECT \(PostgresCitiesStore.cityColumns), c.search_name FROM cities c").rows.map { row in
             (try PostgresCitiesStore.city(from: row), try row.decode(String.self, named: "search_name"))
         }
@@ -376,7 +376,7 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
         Dictionary(uniqueKeysWithValues: cities.map { ($0.city.id, $0.searchDocument) })
     }
 
-    private static func ending(_ connection: PostgresConnection, after start: Date, until end: Date) throws -> [CityCountsState.CountedEvent] {
+    private static func ending(_ connection: PGConnection, after start: Date, until end: Date) throws -> [CityCountsState.CountedEvent] {
         try connection.query("""
             SELECT city_id, category, ends_at FROM events
             WHERE status = 'scheduled' AND ends_at > $1::timestamptz AND ends_at <= $2::timestamptz

@@ -4,9 +4,9 @@ import Foundation
 /// ``CityStore``, ``EventStore`` and ``EventCountQuery`` on PostgreSQL: one statement per read,
 /// bound parameters only (the ORDER BY clause is made of fixed terms, never of input).
 public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
-    public let pool: PostgresPool
+    public let pool: PGPool
 
-    public init(pool: PostgresPool) {
+    public init(pool: PGPool) {
         self.pool = pool
     }
 
@@ -68,7 +68,7 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
 
     public func list(_ query: CityListQuery, now: Date) async throws -> CityPage {
         let terms = query.searchTerms
-        let patterns = terms.isEmpty ? nil : PostgresArrayLiteral(terms.map { "%" + Self.escapeLike($0) + "%" })
+        let patterns = terms.isEmpty ? nil : PGArrayLiteral(terms.map { "%" + Self.escapeLike($0) + "%" })
         let sql = """
             WITH counts AS (\(Self.currentCounts)),
             matching AS (
@@ -83,7 +83,7 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
                 SELECT * FROM matching c ORDER BY \(Self.orderBy(query.ordering)) LIMIT $6 OFFSET $7
             ) page ON true
             """
-        let parameters: [(any PostgresEncodable)?] = [
+        let parameters: [(any PGEncodable)?] = [
             query.countryCode, nil, now, query.isActive, patterns, query.pageSize, (query.page - 1) * query.pageSize,
         ]
         return try await pool.withConnection { connection in
@@ -119,12 +119,12 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
             INSERT INTO cities AS c (\(Self.writtenColumns))
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11)
             """
-        @Sendable func parameters(_ draft: CityDraft, slug: String) -> [(any PostgresEncodable)?] {
+        @Sendable func parameters(_ draft: CityDraft, slug: String) -> [(any PGEncodable)?] {
             Self.parameters(of: draft) + [SearchText.document(of: draft, slug: slug)]
         }
         if let slug = draft.slug {
             guard let city = try await writeCity(insert + " RETURNING \(Self.cityColumns)", parameters(draft, slug: slug)) else {
-                throw PostgresError.unexpected("INSERT … RETURNING returned no row")
+                throw PGError.unexpected("INSERT … RETURNING returned no row")
             }
             return city
         }
@@ -135,7 +135,7 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
                 var batch: [String] = []
                 while batch.count < batchSize, let candidate = candidates.next() { batch.append(candidate) }
                 if batch.isEmpty { break }
-                let taken = batchSize == 1 ? [] : Set(try connection.query("SELECT slug FROM cities WHERE slug = ANY ($1::text[])", [PostgresArrayLiteral(batch)])
+                let taken = batchSize == 1 ? [] : Set(try connection.query("SELECT slug FROM cities WHERE slug = ANY ($1::text[])", [PGArrayLiteral(batch)])
                     .rows.map { try $0.decode(String.self, at: 0) })
                 batchSize = 16
                 for slug in batch where !taken.contains(slug) {
@@ -180,7 +180,7 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
         if let duplicates = Event.duplicateIDErrors(events) { throw BulkValidationErrors.items(duplicates) }
         let rows: [[String?]] = events.enumerated().map { index, event in
             [String(index), event.externalID, String(event.cityID), event.category,
-             PostgresTimestamp.isoString(event.startsAt), PostgresTimestamp.isoString(event.endsAt), event.status.rawValue]
+             PGTimestamp.isoString(event.startsAt), PGTimestamp.isoString(event.endsAt), event.status.rawValue]
         }
         let pending = PendingAnswer.current
         let outcome: Result<UpsertSummary, BulkValidationErrors> = try await pool.withTransaction { connection in
@@ -240,7 +240,7 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
     // MARK: EventCountQuery
 
     public func eventCounts(_ filter: EventCountFilter, countryCode: String?, now: Date) async throws -> [CityEventCount] {
-        let window: [(any PostgresEncodable)?] = filter.window.map { window in
+        let window: [(any PGEncodable)?] = filter.window.map { window in
             let from = window.from ?? now
             return [from, UTCDay.start(of: from)] + (window.to.map { [$0, UTCDay.start(of: $0)] } ?? [Self.openEnd, Self.openEnd])
         } ?? [now]
@@ -299,10 +299,10 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
 
     // MARK: Helpers
 
-    private func writeCity(_ sql: String, _ parameters: [(any PostgresEncodable)?]) async throws -> City? {
+    private func writeCity(_ sql: String, _ parameters: [(any PGEncodable)?]) async throws -> City? {
         do {
             return try await write { connection in try connection.query(sql, parameters).first.map(Self.city(from:)) }
-        } catch let error as PostgresError where error.serverError?.constraint == "cities_slug_key" {
+        } catch let error as PGError where error.serverError?.constraint == "cities_slug_key" {
             throw ValidationErrors(["slug": [CityMessages.duplicateSlug]])
         }
     }
@@ -310,7 +310,7 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
     /// Runs a one-statement write. With a ``PendingAnswer`` (a request with an idempotency key) it
     /// runs in a transaction that claims the key first and, when the write returns a result (nil:
     /// nothing written), saves the answer to it before committing.
-    private func write<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> Result?) async throws -> Result? {
+    private func write<Result: Sendable>(_ body: @escaping @Sendable (PGConnection) throws -> Result?) async throws -> Result? {
         guard let pending = PendingAnswer.current else { return try await pool.withConnection(body) }
         return try await pool.withTransaction { connection in
             try pending.claim(on: connection)
@@ -330,13 +330,13 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
 
     /// `$1`…`$10` for ``writtenColumns``; the last, the search document, needs the slug (a create
     /// passes it; an update may keep the city's and assembles the document in SQL).
-    static func parameters(of draft: CityDraft) -> [(any PostgresEncodable)?] {
+    static func parameters(of draft: CityDraft) -> [(any PGEncodable)?] {
         [draft.slug, draft.name, draft.countryCode, draft.region, draft.timezone, draft.latitude, draft.longitude,
-         draft.population, draft.isActive, PostgresArrayLiteral(draft.alternateNames)]
+         draft.population, draft.isActive, PGArrayLiteral(draft.alternateNames)]
     }
 
 
-    static func city(from row: PostgresRow) throws -> City {
+    static func city(from row: PGRow) throws -> City {
         City(
             id: try row.decode(Int64.self, named: "id"),
             slug: try row.decode(String.self, named: "slug"),
@@ -346,13 +346,13 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
                 timezone: try row.decode(String.self, named: "timezone"), latitude: try row.decode(Double?.self, named: "latitude"),
                 longitude: try row.decode(Double?.self, named: "longitude"), population: try row.decode(Int64?.self, named: "population"),
                 isActive: try row.decode(Bool.self, named: "is_active"),
-                alternateNames: try row.decode(PostgresArrayLiteral.self, named: "alternate_names").elements),
+                alternateNames: try row.decode(PGArrayLiteral.self, named: "alternate_names").elements),
             createdAt: try row.decode(Date.self, named: "created_at"),
             updatedAt: try row.decode(Date.self, named: "updated_at"))
     }
 
-    static func categories(_ categories: Set<String>) -> PostgresArrayLiteral? {
-        categories.isEmpty ? nil : PostgresArrayLiteral(categories.sorted())
+    static func categories(_ categories: Set<String>) -> PGArrayLiteral? {
+        categories.isEmpty ? nil : PGArrayLiteral(categories.sorted())
     }
 
     static func escapeLike(_ text: String) -> String {

@@ -18,11 +18,11 @@ public struct PostgresIdempotencyStore: IdempotencyStore, Service {
         public init() {}
     }
 
-    public let pool: PostgresPool
+    public let pool: PGPool
     public let configuration: Configuration
     private let logger: Logger
 
-    public init(pool: PostgresPool, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "citiesd.idempotency")) {
+    public init(pool: PGPool, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "citiesd.idempotency")) {
         self.pool = pool
         self.configuration = configuration
         self.logger = logger
@@ -83,7 +83,7 @@ public struct PostgresIdempotencyStore: IdempotencyStore, Service {
     /// since the key was looked up (``IdempotencyConflict/answered``). Two statements on purpose: a
     /// READ COMMITTED statement reads the snapshot taken when it started, so the check must start
     /// after the lock is held, or it could miss an answer its holder committed in between.
-    static func claim(_ key: IdempotencyKey, on connection: PostgresConnection) throws {
+    static func claim(_ key: IdempotencyKey, on connection: PGConnection) throws {
         guard try connection.query("SELECT pg_try_advisory_xact_lock($1)", [lockKey(key)]).first!.decode(Bool.self, at: 0) else {
             throw IdempotencyConflict.inProgress
         }
@@ -94,7 +94,7 @@ public struct PostgresIdempotencyStore: IdempotencyStore, Service {
 
     /// Keeps `response` under `key` unless an unexpired answer is kept there (an expired one is
     /// replaced); false when one was.
-    static func insert(_ response: StoredResponse, for key: IdempotencyKey, on connection: PostgresConnection) throws -> Bool {
+    static func insert(_ response: StoredResponse, for key: IdempotencyKey, on connection: PGConnection) throws -> Bool {
         try connection.query("""
             INSERT INTO idempotency_keys AS k (owner, key, fingerprint, status, location, content_type, body, expires_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))

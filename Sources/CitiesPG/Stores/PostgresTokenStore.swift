@@ -3,9 +3,9 @@ import Foundation
 
 /// ``TokenStore`` on the `api_tokens` table; revoked tokens stay as rows with `revoked_at` set.
 public struct PostgresTokenStore: TokenStore {
-    public let pool: PostgresPool
+    public let pool: PGPool
 
-    public init(pool: PostgresPool) {
+    public init(pool: PGPool) {
         self.pool = pool
     }
 
@@ -33,9 +33,9 @@ public struct PostgresTokenStore: TokenStore {
                     "INSERT INTO api_tokens (name, key_hash) VALUES ($1, $2) RETURNING name, created_at, last_used_at",
                     [name, keyHash]).first!)
             }
-        } catch let error as PostgresError where error.serverError?.constraint == "api_tokens_active_name_key" {
+        } catch let error as PGError where error.serverError?.constraint == "api_tokens_active_name_key" {
             throw ValidationErrors(["name": [TokenMessages.duplicateName]])
-        } catch let error as PostgresError where error.serverError?.constraint == "api_tokens_name_format" {
+        } catch let error as PGError where error.serverError?.constraint == "api_tokens_name_format" {
             throw ValidationErrors(["name": ["Ensure this field has 1 to 100 characters."]])
         }
     }
@@ -53,7 +53,7 @@ public struct PostgresTokenStore: TokenStore {
         }
     }
 
-    static func token(from row: PostgresRow) throws -> APIToken {
+    static func token(from row: PGRow) throws -> APIToken {
         APIToken(name: try row.decode(String.self, at: 0), createdAt: try row.decode(Date.self, at: 1), lastUsedAt: try row.decode(Date?.self, at: 2))
     }
 }

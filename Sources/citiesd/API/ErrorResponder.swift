@@ -21,7 +21,7 @@ enum ErrorResponder {
             return JSONResponse.make(ValidationErrors([ValidationErrors.nonFieldKey: [message]]), status: .badRequest)
         case BulkValidationErrors.items(let items):
             return JSONResponse.make(items, status: .badRequest)
-        case let error as PostgresError where error.isUnavailable:
+        case let error as PGError where error.isUnavailable:
             unavailableWarnings.log(.warning, "database unavailable", metadata: ["error": "\(error)"], to: logger)
             return response(for: APIError.unavailable, logger: logger)
         case let error as HTTPError where error.status == .notFound:

@@ -1,5 +1,5 @@
 /// The built-in type OIDs CitiesPG encodes and decodes (`pg_type.oid`).
-public enum PostgresTypeOID {
+public enum PGTypeOID {
     public static let bool: UInt32 = 16
     public static let bytea: UInt32 = 17
     public static let name: UInt32 = 19

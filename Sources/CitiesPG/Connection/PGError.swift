@@ -1,15 +1,15 @@
 import Foundation
 
 /// Every failure CitiesPG reports. Server-side errors keep the server's diagnostics in
-/// ``PostgresServerError``; the other cases say what went wrong on the client side.
-public enum PostgresError: Error, Sendable, CustomStringConvertible {
+/// ``PGServerError``; the other cases say what went wrong on the client side.
+public enum PGError: Error, Sendable, CustomStringConvertible {
     /// The connection could not be established: host unreachable, bad credentials, unknown database.
     /// libpq reports no SQLSTATE for these, only its message.
     case connectionFailed(message: String, target: String)
     /// An established connection broke, e.g. because the server restarted.
     case connectionLost(message: String)
     /// The server rejected a statement.
-    case server(PostgresServerError)
+    case server(PGServerError)
     /// A result column could not be decoded as the requested Swift type.
     case decoding(column: String, expected: String, found: String)
     /// A parameter cannot be sent, e.g. a string holding a NUL byte.
@@ -18,14 +18,14 @@ public enum PostgresError: Error, Sendable, CustomStringConvertible {
     case poolTimeout(maxConnections: Int, timeout: Duration)
     /// The pool was closed, e.g. during shutdown.
     case poolClosed
-    /// The server did not answer within ``PostgresConfiguration/responseTimeout``; the connection
+    /// The server did not answer within ``PGConfiguration/responseTimeout``; the connection
     /// was abandoned.
     case responseTimeout(Duration)
     /// libpq answered something the client did not expect (out of memory, protocol state).
     case unexpected(String)
 
     /// The server's diagnostics, when the server reported the error.
-    public var serverError: PostgresServerError? {
+    public var serverError: PGServerError? {
         if case .server(let error) = self { return error }
         return nil
     }
@@ -73,6 +73,6 @@ public enum PostgresError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-extension PostgresError: LocalizedError {
+extension PGError: LocalizedError {
     public var errorDescription: String? { description }
 }

@@ -1,6 +1,6 @@
 /// A one-dimensional array parameter in PostgreSQL's text form (`{"a","b"}`), each element quoted
 /// and escaped. Its type comes from a cast in the statement: `$1::text[]`, `$2::timestamptz[]`.
-public struct PostgresArrayLiteral: PostgresEncodable {
+public struct PGArrayLiteral: PGEncodable {
     public static var typeOID: UInt32 { 0 }
     public let elements: [String]
 
@@ -8,7 +8,7 @@ public struct PostgresArrayLiteral: PostgresEncodable {
         self.elements = elements
     }
 
-    public func postgresParameter() -> PostgresParameterValue {
+    public func postgresParameter() -> PGParameterValue {
         .text(text)
     }
 
@@ -32,22 +32,22 @@ public struct PostgresArrayLiteral: PostgresEncodable {
     }
 }
 
-extension PostgresArrayLiteral: PostgresDecodable {
+extension PGArrayLiteral: PGDecodable {
     /// Reads a one-dimensional `text[]` column (binary format: dimensions, flags, element type,
     /// then each element's length and bytes). NULL elements are refused.
-    public static func decode(from cell: PostgresCell) throws -> PostgresArrayLiteral {
-        guard cell.typeOID == PostgresTypeOID.textArray else { throw cell.mismatch(PostgresArrayLiteral.self) }
+    public static func decode(from cell: PGCell) throws -> PGArrayLiteral {
+        guard cell.typeOID == PGTypeOID.textArray else { throw cell.mismatch(PGArrayLiteral.self) }
         var reader = BinaryReader(bytes: cell.bytes)
-        guard let dimensions = reader.int32(), reader.int32() != nil, reader.int32() != nil else { throw cell.mismatch(PostgresArrayLiteral.self) }
-        if dimensions == 0 { return PostgresArrayLiteral([]) }
-        guard dimensions == 1, let count = reader.int32(), reader.int32() != nil, count >= 0 else { throw cell.mismatch(PostgresArrayLiteral.self) }
+        guard let dimensions = reader.int32(), reader.int32() != nil, reader.int32() != nil else { throw cell.mismatch(PGArrayLiteral.self) }
+        if dimensions == 0 { return PGArrayLiteral([]) }
+        guard dimensions == 1, let count = reader.int32(), reader.int32() != nil, count >= 0 else { throw cell.mismatch(PGArrayLiteral.self) }
         var elements: [String] = []
         elements.reserveCapacity(Int(count))
         for _ in 0..<count {
-            guard let length = reader.int32(), length >= 0, let bytes = reader.take(Int(length)) else { throw cell.mismatch(PostgresArrayLiteral.self) }
+            guard let length = reader.int32(), length >= 0, let bytes = reader.take(Int(length)) else { throw cell.mismatch(PGArrayLiteral.self) }
             elements.append(String(decoding: bytes, as: UTF8.self))
         }
-        return PostgresArrayLiteral(elements)
+        return PGArrayLiteral(elements)
     }
 
     private struct BinaryReader {

@@ -11,8 +11,8 @@ import Synchronization
 /// the pool's `maxConnections` dedicated threads. Swift's cooperative pool and NIO's event loops never
 /// run libpq. Connections open lazily; an idle connection found broken (server restarted) is replaced
 /// before use, and one that broke during use is dropped when it comes back.
-public final class PostgresPool: Sendable {
-    public let configuration: PostgresPoolConfiguration
+public final class PGPool: Sendable {
+    public let configuration: PGPoolConfiguration
     private let threads: NIOThreadPool
     private let state = Mutex(State())
     private let logger: Logger
@@ -21,7 +21,7 @@ public final class PostgresPool: Sendable {
 
     /// What a caller gets from ``acquire()``: an open connection, or the right to open a new one.
     private enum Lease: Sendable {
-        case existing(PostgresConnection)
+        case existing(PGConnection)
         case newSlot
     }
 
@@ -31,7 +31,7 @@ public final class PostgresPool: Sendable {
     }
 
     private struct State {
-        var idle: [PostgresConnection] = []
+        var idle: [PGConnection] = []
         var openSlots = 0
         var waiters: [UInt64: Waiter] = [:]
         var waiterOrder: [UInt64] = []
@@ -48,11 +48,11 @@ public final class PostgresPool: Sendable {
 
     /// When set, bounds all the database work of the task that set it (a request, say): waiting for
     /// a connection, connecting and every exchange end by then, however many calls the task makes,
-    /// with ``PostgresError/poolTimeout(maxConnections:timeout:)``, a failed connection or
-    /// ``PostgresError/responseTimeout(_:)``.
+    /// with ``PGError/poolTimeout(maxConnections:timeout:)``, a failed connection or
+    /// ``PGError/responseTimeout(_:)``.
     @TaskLocal public static var deadline: ContinuousClock.Instant?
 
-    public init(configuration: PostgresPoolConfiguration, logger: Logger = Logger(label: "citiesd.postgres")) {
+    public init(configuration: PGPoolConfiguration, logger: Logger = Logger(label: "citiesd.postgres")) {
         self.configuration = configuration
         self.logger = logger
         // One thread per connection, plus one for closing connections, which must not wait for a free one.
@@ -62,23 +62,23 @@ public final class PostgresPool: Sendable {
 
     /// Runs `body` with a connection on one of the pool's threads.
     @discardableResult
-    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
         let deadline = Self.deadline
         let lease = try await acquire(until: deadline)
         let configuration = configuration.connection
-        let outcome: (PostgresConnection?, Result<T, Error>)
+        let outcome: (PGConnection?, Result<T, Error>)
         do {
             outcome = try await threads.runIfActive {
-                let connection: PostgresConnection
+                let connection: PGConnection
                 do {
                     switch lease {
                     case .existing(let idle) where idle.isUsableAfterIdling():
                         connection = idle
                     case .existing(let broken):
                         broken.close()
-                        connection = try PostgresConnection.connect(configuration, until: deadline)
+                        connection = try PGConnection.connect(configuration, until: deadline)
                     case .newSlot:
-                        connection = try PostgresConnection.connect(configuration, until: deadline)
+                        connection = try PGConnection.connect(configuration, until: deadline)
                     }
                 } catch {
                     return (nil, .failure(error))
@@ -89,23 +89,23 @@ public final class PostgresPool: Sendable {
             }
         } catch {
             release(nil)
-            throw PostgresError.poolClosed
+            throw PGError.poolClosed
         }
         release(outcome.0)
         return try outcome.1.get()
     }
 
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws. When only
-    /// concurrency made it fail (``PostgresServerError/isConcurrencyConflict``: a deadlock, a
+    /// concurrency made it fail (``PGServerError/isConcurrencyConflict``: a deadlock, a
     /// serialization failure, a lock wait past `lock_timeout`), the whole transaction runs again
     /// after a jittered pause, up to `attempts` times in all; the last failure is thrown.
     @discardableResult
-    public func withTransaction<T: Sendable>(attempts: Int = 4, _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+    public func withTransaction<T: Sendable>(attempts: Int = 4, _ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
         var backoff = RetryBackoff(initial: .milliseconds(20), maximum: .milliseconds(500))
         for attempt in 1... {
             do {
                 return try await withConnection { connection in try connection.transaction { try body(connection) } }
-            } catch let error as PostgresError where attempt < attempts && error.serverError?.isConcurrencyConflict == true {
+            } catch let error as PGError where attempt < attempts && error.serverError?.isConcurrencyConflict == true {
                 logger.debug("transaction lost to a concurrent one; running it again", metadata: ["sqlstate": "\(error.sqlState ?? "")", "attempt": "\(attempt)"])
                 try await Task.sleep(for: backoff.next())
             }
@@ -113,10 +113,10 @@ public final class PostgresPool: Sendable {
         fatalError("unreachable")
     }
 
-    /// Closes idle connections, fails waiting callers with ``PostgresError/poolClosed`` and stops the
+    /// Closes idle connections, fails waiting callers with ``PGError/poolClosed`` and stops the
     /// pool's threads once the closures running now have finished.
     public func close() async {
-        let (idle, waiters) = state.withLock { state -> ([PostgresConnection], [Waiter]) in
+        let (idle, waiters) = state.withLock { state -> ([PGConnection], [Waiter]) in
             state.isClosed = true
             let idle = state.idle
             state.openSlots -= idle.count
@@ -128,7 +128,7 @@ public final class PostgresPool: Sendable {
         }
         for waiter in waiters {
             waiter.timeout?.cancel()
-            waiter.continuation.resume(throwing: PostgresError.poolClosed)
+            waiter.continuation.resume(throwing: PGError.poolClosed)
         }
         _ = try? await threads.runIfActive { idle.forEach { $0.close() } }
         try? await threads.shutdownGracefully()
@@ -150,7 +150,7 @@ public final class PostgresPool: Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Lease, Error>) in
                 let mustWait = state.withLock { state -> Bool in
                     if state.isClosed {
-                        continuation.resume(throwing: PostgresError.poolClosed)
+                        continuation.resume(throwing: PGError.poolClosed)
                     } else if let connection = state.idle.popLast() {
                         continuation.resume(returning: .existing(connection))
                     } else if state.openSlots < configuration.maxConnections {
@@ -173,7 +173,7 @@ public final class PostgresPool: Sendable {
     }
 
     private func scheduleTimeout(for id: UInt64, after timeout: Duration) {
-        let error = PostgresError.poolTimeout(maxConnections: configuration.maxConnections, timeout: timeout)
+        let error = PGError.poolTimeout(maxConnections: configuration.maxConnections, timeout: timeout)
         let task = Task { [weak self] in
             guard (try? await Task.sleep(for: timeout)) != nil else { return }
             self?.failWaiter(id, with: error)
@@ -191,14 +191,14 @@ public final class PostgresPool: Sendable {
         guard let waiter else { return }
         waiter.timeout?.cancel()
         waiter.continuation.resume(throwing: error)
-        if case PostgresError.poolTimeout = error {
+        if case PGError.poolTimeout = error {
             exhaustedWarnings.log(.warning, "database pool exhausted", metadata: ["max_connections": "\(configuration.maxConnections)"], to: logger)
         }
     }
 
     /// Returns a connection (or, with `nil`, a slot whose connection failed) to the pool. A broken
     /// connection, or one left inside a transaction, is closed instead of reused.
-    private func release(_ connection: PostgresConnection?) {
+    private func release(_ connection: PGConnection?) {
         let reusable = connection.flatMap { $0.isIdle ? $0 : nil }
         let discarded = reusable == nil ? connection : nil
         let waiter = state.withLock { state -> Waiter? in
@@ -219,12 +219,12 @@ public final class PostgresPool: Sendable {
     }
 
     /// `PQfinish` talks to the server, so it runs on the pool's spare thread too.
-    private func closeOnPoolThread(_ connection: PostgresConnection) {
+    private func closeOnPoolThread(_ connection: PGConnection) {
         threads.submit { _ in connection.close() }
     }
 }
 
-extension PostgresPool: Service {
+extension PGPool: Service {
     /// Keeps the pool open until graceful shutdown, then closes it. Put it before the services
     /// that use it in a `ServiceGroup`, so it is closed after they have drained.
     public func run() async throws {

@@ -2,7 +2,7 @@
 ///
 /// Callers branch on ``sqlState`` (for example ``isUniqueViolation``) rather than on message text,
 /// which the server localises.
-public struct PostgresServerError: Sendable, Hashable, CustomStringConvertible {
+public struct PGServerError: Sendable, Hashable, CustomStringConvertible {
     public var sqlState: String
     public var severity: String
     public var message: String

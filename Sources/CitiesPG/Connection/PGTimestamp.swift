@@ -1,7 +1,7 @@
 import Foundation
 
 /// PostgreSQL's binary timestamps count microseconds from 2000-01-01 00:00:00 UTC.
-enum PostgresTimestamp {
+enum PGTimestamp {
     static let epochOffsetMicroseconds: Int64 = 946_684_800 * 1_000_000
 
     static func microseconds(since1970 date: Date) -> Int64 {

@@ -1,3 +1,4 @@
+import CitiesPG
 import Foundation
 import NIOPosix
 
@@ -11,12 +12,12 @@ extension EmbeddedPostgres {
     }
 
     /// A new database on ``sharedThrowaway()``: empty, or with `migrated` the bundled schema applied.
-    public static func makeTestDatabase(migrated: Bool = false) async throws -> PostgresConfiguration {
+    public static func makeTestDatabase(migrated: Bool = false) async throws -> PGConfiguration {
         let database = try await sharedThrowaway().createDatabaseIfMissing(
             "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))
         if migrated {
             _ = try await NIOThreadPool.singleton.runIfActive {
-                try MigrationRunner(migrations: try Migration.bundled()).migrate(on: try PostgresConnection.connect(database))
+                try MigrationRunner(migrations: try Migration.bundled()).migrate(on: try PGConnection.connect(database))
             }
         }
         return database

@@ -2,7 +2,7 @@ import CLibPQ
 
 /// A completed result, read in binary format. It owns libpq's `PGresult` and frees it when released;
 /// it never changes after creation, so it may be shared across threads.
-public final class PostgresResult: @unchecked Sendable {
+public final class PGResult: @unchecked Sendable {
     private let handle: OpaquePointer
     public let columnNames: [String]
     public let rowCount: Int
@@ -18,36 +18,36 @@ public final class PostgresResult: @unchecked Sendable {
     /// Rows touched by INSERT/UPDATE/DELETE/COPY, or returned by SELECT.
     public var affectedRows: Int { Int(String(cString: PQcmdTuples(handle))) ?? rowCount }
 
-    public var rows: [PostgresRow] { (0..<rowCount).map { PostgresRow(result: self, index: $0) } }
+    public var rows: [PGRow] { (0..<rowCount).map { PGRow(result: self, index: $0) } }
 
-    public var first: PostgresRow? { rowCount > 0 ? PostgresRow(result: self, index: 0) : nil }
+    public var first: PGRow? { rowCount > 0 ? PGRow(result: self, index: 0) : nil }
 
     func columnIndex(named name: String) -> Int? { columnNames.firstIndex(of: name) }
 
-    func decode<T: PostgresDecodable>(_ type: T.Type, row: Int, column: Int) throws -> T {
+    func decode<T: PGDecodable>(_ type: T.Type, row: Int, column: Int) throws -> T {
         let name = columnNames[column]
         if PQgetisnull(handle, Int32(row), Int32(column)) != 0 { return try T.decodeNull(columnName: name) }
         let length = Int(PQgetlength(handle, Int32(row), Int32(column)))
         let bytes = UnsafeRawBufferPointer(start: PQgetvalue(handle, Int32(row), Int32(column)), count: length)
-        return try T.decode(from: PostgresCell(bytes: bytes, typeOID: UInt32(PQftype(handle, Int32(column))), columnName: name))
+        return try T.decode(from: PGCell(bytes: bytes, typeOID: UInt32(PQftype(handle, Int32(column))), columnName: name))
     }
 }
 
-/// One row of a ``PostgresResult``.
-public struct PostgresRow: Sendable {
-    let result: PostgresResult
+/// One row of a ``PGResult``.
+public struct PGRow: Sendable {
+    let result: PGResult
     let index: Int
 
-    public func decode<T: PostgresDecodable>(_ type: T.Type, at column: Int) throws -> T {
+    public func decode<T: PGDecodable>(_ type: T.Type, at column: Int) throws -> T {
         guard result.columnNames.indices.contains(column) else {
-            throw PostgresError.decoding(column: "#\(column)", expected: "\(T.self)", found: "no such column")
+            throw PGError.decoding(column: "#\(column)", expected: "\(T.self)", found: "no such column")
         }
         return try result.decode(type, row: index, column: column)
     }
 
-    public func decode<T: PostgresDecodable>(_ type: T.Type, named column: String) throws -> T {
+    public func decode<T: PGDecodable>(_ type: T.Type, named column: String) throws -> T {
         guard let position = result.columnIndex(named: column) else {
-            throw PostgresError.decoding(column: column, expected: "\(T.self)", found: "no such column")
+            throw PGError.decoding(column: column, expected: "\(T.self)", found: "no such column")
         }
         return try result.decode(type, row: index, column: position)
     }

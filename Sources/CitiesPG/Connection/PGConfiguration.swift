@@ -7,7 +7,7 @@ import Foundation
 /// URLs and `host=… dbname=…` conninfo strings work, TLS settings (`sslmode`, `sslcert`, `sslkey`,
 /// `sslrootcert`) included. Anything the string leaves out comes from the standard `PG*` environment
 /// variables, as with `psql`.
-public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+public struct PGConfiguration: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
     public var connectionString: String
     /// Reported to the server as `application_name` unless the connection string sets one.
     public var applicationName: String
@@ -40,8 +40,8 @@ public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible
     }
 
     /// `DATABASE_URL` when set, else libpq's `PG*` variables and defaults.
-    public static func fromEnvironment(_ environment: [String: String]) -> PostgresConfiguration {
-        PostgresConfiguration(environment["DATABASE_URL"] ?? "")
+    public static func fromEnvironment(_ environment: [String: String]) -> PGConfiguration {
+        PGConfiguration(environment["DATABASE_URL"] ?? "")
     }
 
     /// Checks the connection string's syntax without connecting.
@@ -58,7 +58,7 @@ public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible
 
     /// Never the connection string, which may hold a password: interpolating a configuration into a
     /// log line or an error is safe.
-    public var description: String { "PostgresConfiguration(\(redactedDescription))" }
+    public var description: String { "PGConfiguration(\(redactedDescription))" }
     public var debugDescription: String { description }
 
     /// The parameters libpq will use: the connection string merged with `PG*` variables and defaults.
@@ -67,7 +67,7 @@ public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible
         guard let options = PQconninfoParse(connectionString, &errorMessage) else {
             let message = errorMessage.map { Self.withoutQuotedValues(String(cString: $0).trimmingTrailingWhitespace()) } ?? "invalid connection string"
             if let errorMessage { PQfreemem(errorMessage) }
-            throw PostgresError.connectionFailed(message: message, target: "(unparsable connection string)")
+            throw PGError.connectionFailed(message: message, target: "(unparsable connection string)")
         }
         defer { PQconninfoFree(options) }
         var result: [String: String?] = [:]

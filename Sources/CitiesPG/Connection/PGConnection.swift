@@ -4,16 +4,16 @@ import Foundation
 /// One libpq connection.
 ///
 /// Every method blocks the calling thread until the server answers, so call them only on threads
-/// that may block: ``PostgresPool`` runs its callers' closures on its own threads. A connection is
+/// that may block: ``PGPool`` runs its callers' closures on its own threads. A connection is
 /// used by one thread at a time; the pool hands it to one closure at a time.
 ///
 /// The socket is driven through libpq's non-blocking API, waiting with `poll`, so that with a
-/// ``PostgresConfiguration/responseTimeout`` a server that stops answering (hung, frozen, cut off
+/// ``PGConfiguration/responseTimeout`` a server that stops answering (hung, frozen, cut off
 /// without a reset) costs at most that long: the connection is then abandoned and the call throws
-/// ``PostgresError/responseTimeout(_:)``. `statement_timeout` cannot do this; it needs the server.
-public final class PostgresConnection: @unchecked Sendable {
+/// ``PGError/responseTimeout(_:)``. `statement_timeout` cannot do this; it needs the server.
+public final class PGConnection: @unchecked Sendable {
     private let handle: OpaquePointer
-    public let configuration: PostgresConfiguration
+    public let configuration: PGConfiguration
     /// Prepared statement names by statement text and parameter types, per connection.
     private var preparedStatements: [PreparedStatementKey: String] = [:]
 
@@ -22,7 +22,7 @@ public final class PostgresConnection: @unchecked Sendable {
         let parameterTypes: [UInt32]
     }
 
-    private init(handle: OpaquePointer, configuration: PostgresConfiguration) {
+    private init(handle: OpaquePointer, configuration: PGConfiguration) {
         self.handle = handle
         self.configuration = configuration
     }
@@ -32,7 +32,7 @@ public final class PostgresConnection: @unchecked Sendable {
     private var deadline: ContinuousClock.Instant?
     /// How long the operation in progress was given.
     private var exchangeBudget: Duration = .zero
-    /// No exchange runs past this; the pool sets it from ``PostgresPool/deadline``.
+    /// No exchange runs past this; the pool sets it from ``PGPool/deadline``.
     var ceiling: ContinuousClock.Instant?
 
     deinit { close() }
@@ -46,9 +46,9 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Opens a connection; blocks until it is established or has failed, at most the connect
     /// timeout (`connect_timeout` of the connection string, else `PGCONNECT_TIMEOUT`, else
-    /// ``PostgresConfiguration/connectTimeoutSeconds``) and never past `deadline`. A failed attempt
+    /// ``PGConfiguration/connectTimeoutSeconds``) and never past `deadline`. A failed attempt
     /// frees everything libpq allocated for it.
-    public static func connect(_ configuration: PostgresConfiguration, until deadline: ContinuousClock.Instant? = nil) throws -> PostgresConnection {
+    public static func connect(_ configuration: PGConfiguration, until deadline: ContinuousClock.Instant? = nil) throws -> PGConnection {
         try configuration.validate()
         // Our defaults come first: with expand_dbname the connection string expands in place of
         // `dbname` and overrides them, and libpq fills whatever is still unset from PG* variables.
@@ -63,15 +63,15 @@ public final class PostgresConnection: @unchecked Sendable {
             }
         }
         guard let handle else {
-            throw PostgresError.connectionFailed(message: "out of memory", target: configuration.redactedDescription)
+            throw PGError.connectionFailed(message: "out of memory", target: configuration.redactedDescription)
         }
         // Notices (e.g. "relation already exists, skipping") are informational; libpq would print
         // them to stderr, outside structured logging. A server shutting down sends one while the
         // connection is still being made, so this comes before the first poll.
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
-        func failure(_ message: String) -> PostgresError {
+        func failure(_ message: String) -> PGError {
             PQfinish(handle)
-            return PostgresError.connectionFailed(message: message, target: configuration.redactedDescription)
+            return PGError.connectionFailed(message: message, target: configuration.redactedDescription)
         }
         // libpq ignores connect_timeout when driven through PQconnectPoll; it is enforced here.
         let timeout = Self.connectTimeout(handle) ?? (getenv("PGCONNECT_TIMEOUT").flatMap { Int(String(cString: $0)) }) ?? configuration.connectTimeoutSeconds
@@ -92,7 +92,7 @@ public final class PostgresConnection: @unchecked Sendable {
         guard PQsetnonblocking(handle, 1) == 0 else {
             throw failure(String(cString: PQerrorMessage(handle)).trimmingTrailingWhitespace())
         }
-        let connection = PostgresConnection(handle: handle, configuration: configuration)
+        let connection = PGConnection(handle: handle, configuration: configuration)
         connection.ceiling = deadline
         defer { connection.ceiling = nil }
         for (setting, timeout) in [("statement_timeout", configuration.statementTimeout), ("lock_timeout", configuration.lockTimeout)] {
@@ -119,7 +119,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Runs one statement with bound parameters (`$1`, `$2`, …) and returns its rows in binary form.
     /// The statement is prepared once per connection and reused.
     @discardableResult
-    public func query(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) throws -> PostgresResult {
+    public func query(_ sql: String, _ parameters: [(any PGEncodable)?] = []) throws -> PGResult {
         let parameterTypes = parameters.map { $0.map { type(of: $0).typeOID } ?? 0 }
         let values = try parameters.enumerated().map { index, value in try Self.checked(value?.postgresParameter(), index: index + 1) }
         return try withDeadline {
@@ -136,7 +136,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Runs trusted SQL text that may hold several statements, with no parameters (migrations).
     /// Never pass text built from input here: use ``query(_:_:)``.
     @discardableResult
-    public func execute(script: String) throws -> PostgresResult {
+    public func execute(script: String) throws -> PGResult {
         try withDeadline {
             try send { PQsendQuery(handle, script) }
             return try awaitResults()
@@ -176,7 +176,7 @@ public final class PostgresConnection: @unchecked Sendable {
                     }
                 }
                 if !buffer.isEmpty { try sendCopyData(buffer) }
-            } catch let error as PostgresError where error.isResponseTimeout {
+            } catch let error as PGError where error.isResponseTimeout {
                 throw error
             } catch {
                 try send { PQputCopyEnd(handle, "\(error)") }
@@ -225,9 +225,9 @@ public final class PostgresConnection: @unchecked Sendable {
         return name
     }
 
-    private static func checked(_ value: PostgresParameterValue?, index: Int) throws -> PostgresParameterValue? {
+    private static func checked(_ value: PGParameterValue?, index: Int) throws -> PGParameterValue? {
         if case .text(let text) = value, text.utf8.contains(0) {
-            throw PostgresError.invalidParameter(index: index, reason: "text holds a NUL byte, which PostgreSQL cannot store")
+            throw PGError.invalidParameter(index: index, reason: "text holds a NUL byte, which PostgreSQL cannot store")
         }
         return value
     }
@@ -242,7 +242,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     // MARK: Non-blocking I/O
 
-    /// Runs one whole exchange with the server within ``PostgresConfiguration/responseTimeout``
+    /// Runs one whole exchange with the server within ``PGConfiguration/responseTimeout``
     /// and before ``ceiling``.
     private func withDeadline<T>(_ body: () throws -> T) throws -> T {
         let start = ContinuousClock.now
@@ -295,8 +295,8 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Reads results until the command has none left; throws the first error, returns the last result.
-    private func awaitResults() throws -> PostgresResult {
-        var last: PostgresResult?
+    private func awaitResults() throws -> PGResult {
+        var last: PGResult?
         var firstError: Error?
         while let result = try nextResult() {
             do { last = try checkedResult(result) } catch { firstError = firstError ?? error }
@@ -318,7 +318,7 @@ public final class PostgresConnection: @unchecked Sendable {
                 let remaining = deadline - ContinuousClock.now
                 guard remaining > .zero else {
                     close()
-                    throw PostgresError.responseTimeout(exchangeBudget)
+                    throw PGError.responseTimeout(exchangeBudget)
                 }
                 timeout = Int32(clamping: remaining.milliseconds + 1)
             }
@@ -335,36 +335,36 @@ public final class PostgresConnection: @unchecked Sendable {
             return
         }
         _ = try checkedResult(result)
-        throw PostgresError.unexpected("the statement given to copy(_:rows:) is not COPY … FROM STDIN")
+        throw PGError.unexpected("the statement given to copy(_:rows:) is not COPY … FROM STDIN")
     }
 
-    private func checkedResult(_ result: OpaquePointer?) throws -> PostgresResult {
+    private func checkedResult(_ result: OpaquePointer?) throws -> PGResult {
         guard let result else { throw connectionLostError() }
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
-            return PostgresResult(result)
+            return PGResult(result)
         default:
             defer { PQclear(result) }
             if let serverError = Self.serverError(from: result) {
                 if PQstatus(handle) != CONNECTION_OK && !serverError.isUnavailable { throw connectionLostError() }
-                throw PostgresError.server(serverError)
+                throw PGError.server(serverError)
             }
             // No SQLSTATE: libpq made the error itself, which it does when the server went away
             // ("server closed the connection unexpectedly") — sometimes before PQstatus says so.
-            throw PostgresError.connectionLost(message: String(cString: PQresultErrorMessage(result)).trimmingTrailingWhitespace())
+            throw PGError.connectionLost(message: String(cString: PQresultErrorMessage(result)).trimmingTrailingWhitespace())
         }
     }
 
-    private func connectionLostError() -> PostgresError {
+    private func connectionLostError() -> PGError {
         .connectionLost(message: String(cString: PQerrorMessage(handle)).trimmingTrailingWhitespace())
     }
 
-    private static func serverError(from result: OpaquePointer) -> PostgresServerError? {
+    private static func serverError(from result: OpaquePointer) -> PGServerError? {
         func field(_ code: UInt8) -> String? {
             PQresultErrorField(result, Int32(code)).map { String(cString: $0) }
         }
         guard let sqlState = field(UInt8(ascii: "C")) else { return nil }
-        return PostgresServerError(
+        return PGServerError(
             sqlState: sqlState,
             severity: field(UInt8(ascii: "V")) ?? field(UInt8(ascii: "S")) ?? "ERROR",
             message: field(UInt8(ascii: "M")) ?? "",
@@ -389,7 +389,7 @@ func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePoint
 
 /// Lays the parameter values out in one buffer and calls `body` with libpq's three parallel arrays.
 private func withBoundParameters<R>(
-    _ values: [PostgresParameterValue?],
+    _ values: [PGParameterValue?],
     _ body: (UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> R
 ) -> R {
     var storage: [UInt8] = []
