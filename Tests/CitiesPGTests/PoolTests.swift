@@ -17,8 +17,7 @@ import Testing
             let error = await #expect(throws: PGError.self) {
                 try await pool.withConnection { try $0.query("SELECT 1") }
             }
-            guard case .poolTimeout(let maxConnections, _) = error else { Issue.record("got \(String(describing: error))"); return }
-            #expect(maxConnections == 1)
+            #expect(error?.code == .poolTimeout)
             #expect(error?.isUnavailable == true)
             #expect(error?.description.contains("all 1 in use") == true)
             release.signal()
@@ -81,7 +80,7 @@ import Testing
         let pool = try await TestCluster.pool()
         await pool.close()
         let error = await #expect(throws: PGError.self) { try await pool.withConnection { _ in } }
-        guard case .poolClosed = error else { Issue.record("got \(String(describing: error))"); return }
+        #expect(error?.code == .poolClosed)
     }
 
     @Test func reconnectsAfterServerRestart() async throws {

@@ -191,7 +191,7 @@ public final class PGPool: Sendable {
         guard let waiter else { return }
         waiter.timeout?.cancel()
         waiter.continuation.resume(throwing: error)
-        if case PGError.poolTimeout = error {
+        if (error as? PGError)?.code == .poolTimeout {
             exhaustedWarnings.log(.warning, "database pool exhausted", metadata: ["max_connections": "\(configuration.maxConnections)"], to: logger)
         }
     }
