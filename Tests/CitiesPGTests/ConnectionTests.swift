@@ -176,6 +176,46 @@ import Testing
         }
     }
 
+    @Test func preparedStatementsStayWithinTheCapacityLeastRecentlyUsedFirst() async throws {
+        var configuration = try await TestCluster.shared.connectionConfiguration()
+        configuration.preparedStatementCapacity = 2
+        let connection = try PGConnection.connect(configuration)
+        defer { connection.close() }
+        // Through the simple protocol, so that looking does not prepare a statement itself.
+        func prepared() throws -> String? {
+            try connection.execute(script: "SELECT string_agg(statement, ' | ' ORDER BY statement) FROM pg_prepared_statements")
+                .first?.decode(String?.self, at: 0)
+        }
+        func answer(_ sql: String) throws -> Int? { try connection.query(sql).first?.decode(Int.self, at: 0) }
+
+        #expect(try answer("SELECT 1") == 1)
+        #expect(try answer("SELECT 2") == 2)
+        #expect(try answer("SELECT 1") == 1)
+        #expect(try answer("SELECT 3") == 3)
+        #expect(try prepared() == "SELECT 1 | SELECT 3", "SELECT 2 was the least recently used")
+        #expect(try answer("SELECT 2") == 2, "an evicted statement is prepared again")
+        #expect(try prepared() == "SELECT 2 | SELECT 3")
+        for value in 10..<60 { #expect(try answer("SELECT \(value)") == value) }
+        #expect(try prepared() == "SELECT 58 | SELECT 59")
+    }
+
+    @Test func transactionModesReachTheServer() async throws {
+        let connection = try PGConnection.connect(try await TestCluster.shared.connectionConfiguration())
+        defer { connection.close() }
+        let mode = PGTransactionMode(isolation: .serializable, readOnly: true, deferrable: true)
+        let settings = try connection.transaction(mode) {
+            try connection.query("SELECT current_setting('transaction_isolation') || ' ' || current_setting('transaction_read_only') || ' ' || current_setting('transaction_deferrable')")
+                .first?.decode(String.self, at: 0)
+        }
+        #expect(settings == "serializable on on")
+        let write = #expect(throws: PGError.self) { try connection.transaction(mode) { try connection.query("CREATE TEMP TABLE t (a int)") } }
+        #expect(write?.sqlState == "25006", "read-only transaction")
+        let defaults = try connection.transaction {
+            try connection.query("SELECT current_setting('transaction_read_only')").first?.decode(String.self, at: 0)
+        }
+        #expect(defaults == "off")
+    }
+
     @Test func statementTimeoutCancelsSlowQueries() async throws {
         try await withTestPool(statementTimeout: .milliseconds(100)) { pool in
             let error = await #expect(throws: PGError.self) {

@@ -22,6 +22,10 @@ public struct PGConfiguration: Sendable, Hashable, CustomStringConvertible, Cust
     /// connection is given up as hung; `nil` waits as long as the server takes. Set it above
     /// ``statementTimeout``, which the server enforces while it still runs.
     public var responseTimeout: Duration?
+    /// How many prepared statements a connection keeps; the least recently used is deallocated to
+    /// make room. Statements are keyed by their text, so a caller building SQL text per call
+    /// (instead of binding parameters) would otherwise grow every session without bound.
+    public var preparedStatementCapacity: Int
 
     public init(
         _ connectionString: String = "",
@@ -29,7 +33,8 @@ public struct PGConfiguration: Sendable, Hashable, CustomStringConvertible, Cust
         connectTimeoutSeconds: Int = 5,
         statementTimeout: Duration? = nil,
         lockTimeout: Duration? = nil,
-        responseTimeout: Duration? = nil
+        responseTimeout: Duration? = nil,
+        preparedStatementCapacity: Int = 256
     ) {
         self.connectionString = connectionString
         self.applicationName = applicationName
@@ -37,6 +42,7 @@ public struct PGConfiguration: Sendable, Hashable, CustomStringConvertible, Cust
         self.statementTimeout = statementTimeout
         self.lockTimeout = lockTimeout
         self.responseTimeout = responseTimeout
+        self.preparedStatementCapacity = preparedStatementCapacity
     }
 
     /// `DATABASE_URL` when set, else libpq's `PG*` variables and defaults.

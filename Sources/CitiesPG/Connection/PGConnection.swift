@@ -14,12 +14,22 @@ import Foundation
 public final class PGConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     public let configuration: PGConfiguration
-    /// Prepared statement names by statement text and parameter types, per connection.
-    private var preparedStatements: [PreparedStatementKey: String] = [:]
+    /// Prepared statements by statement text and parameter types, at most
+    /// ``PGConfiguration/preparedStatementCapacity``; the least recently used one is deallocated
+    /// to make room.
+    private var preparedStatements: [PreparedStatementKey: PreparedStatement] = [:]
+    /// Counts statements prepared and uses, for unique names and recency.
+    private var preparedCount = 0
+    private var useCount = 0
 
     private struct PreparedStatementKey: Hashable {
         let sql: String
         let parameterTypes: [UInt32]
+    }
+
+    private struct PreparedStatement {
+        let name: String
+        var lastUse: Int
     }
 
     private init(handle: OpaquePointer, configuration: PGConfiguration) {
@@ -144,9 +154,8 @@ public final class PGConnection: @unchecked Sendable {
     }
 
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws.
-    /// `characteristics` is trusted SQL such as `ISOLATION LEVEL REPEATABLE READ READ ONLY`.
-    public func transaction<T>(_ characteristics: String = "", _ body: () throws -> T) throws -> T {
-        try execute(script: characteristics.isEmpty ? "BEGIN" : "BEGIN \(characteristics)")
+    public func transaction<T>(_ mode: PGTransactionMode = .default, _ body: () throws -> T) throws -> T {
+        try execute(script: mode.beginStatement)
         let value: T
         do {
             value = try body()
@@ -213,15 +222,26 @@ public final class PGConnection: @unchecked Sendable {
 
     private func preparedStatementName(sql: String, parameterTypes: [UInt32]) throws -> String {
         let key = PreparedStatementKey(sql: sql, parameterTypes: parameterTypes)
-        if let name = preparedStatements[key] { return name }
-        let name = "citiesd_\(preparedStatements.count + 1)"
+        useCount += 1
+        if let known = preparedStatements[key] {
+            preparedStatements[key]?.lastUse = useCount
+            return known.name
+        }
+        if preparedStatements.count >= max(configuration.preparedStatementCapacity, 1),
+           let (oldest, statement) = preparedStatements.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+            try send { PQsendQuery(handle, "DEALLOCATE \(statement.name)") }
+            _ = try awaitResults()
+            preparedStatements[oldest] = nil
+        }
+        preparedCount += 1
+        let name = "citiesd_\(preparedCount)"
         try send {
             parameterTypes.withUnsafeBufferPointer { types in
                 PQsendPrepare(handle, name, sql, Int32(types.count), types.baseAddress)
             }
         }
         _ = try awaitResults()
-        preparedStatements[key] = name
+        preparedStatements[key] = PreparedStatement(name: name, lastUse: useCount)
         return name
     }
 

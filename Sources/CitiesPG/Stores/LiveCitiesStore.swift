@@ -215,7 +215,7 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
         let start = feed.withLock { $0 }
         let horizon = state.withLock { $0?.horizon }
         let (position, change) = try await database.pool.withConnection { connection in
-            try connection.transaction("ISOLATION LEVEL REPEATABLE READ READ ONLY") {
+            try connection.transaction(PGTransactionMode(isolation: .repeatableRead, readOnly: true)) {
                 try self.refresh(from: start, horizon: horizon, on: connection, now: now)
             }
         }
