@@ -71,6 +71,27 @@ public struct CitySerializer: Sendable {
             alternateNames: alternateNames ?? instance?.alternateNames ?? [])
     }
 
+    /// Validates a draft built in code by the same rules, with the same messages, as a request body:
+    /// it is checked as the JSON a client would send for it (one implementation of the rules).
+    /// Returns the draft to store, normalised as the API stores it (e.g. the country code in upper
+    /// case). The stores call this on every create and update.
+    public func validate(_ draft: CityDraft) throws(ValidationErrors) -> CityDraft {
+        func optional<Value>(_ value: Value?, _ wrap: (Value) -> JSONValue) -> JSONValue { value.map(wrap) ?? .null }
+        var object: [String: JSONValue] = [
+            Field.name.name: .string(draft.name),
+            Field.countryCode.name: .string(draft.countryCode),
+            Field.region.name: optional(draft.region, JSONValue.string),
+            Field.timezone.name: .string(draft.timezone),
+            Field.latitude.name: optional(draft.latitude, JSONValue.number),
+            Field.longitude.name: optional(draft.longitude, JSONValue.number),
+            Field.population.name: optional(draft.population, JSONValue.integer),
+            Field.isActive.name: .bool(draft.isActive),
+            Field.alternateNames.name: .array(draft.alternateNames.map(JSONValue.string)),
+        ]
+        if let slug = draft.slug { object[Field.slug.name] = .string(slug) }
+        return try validate(.object(object))
+    }
+
     /// Whether one name passes `alternate_names`' item rules: an import drops a name that does not
     /// instead of rejecting the city.
     public static func acceptsAlternateName(_ name: String) -> Bool {

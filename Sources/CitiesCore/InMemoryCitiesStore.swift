@@ -26,6 +26,7 @@ public actor InMemoryCitiesStore: CityStore, EventStore, EventCountQuery {
     }
 
     public func create(_ draft: CityDraft) throws -> City {
+        let draft = try CitySerializer().validate(draft)
         let slug: String
         if let given = draft.slug {
             try checkSlugIsFree(given, except: nil)
@@ -43,6 +44,7 @@ public actor InMemoryCitiesStore: CityStore, EventStore, EventCountQuery {
 
     public func update(id: Int64, with draft: CityDraft) throws -> City? {
         guard let existing = cities[id] else { return nil }
+        let draft = try CitySerializer().validate(draft)
         let slug = draft.slug ?? existing.slug
         try checkSlugIsFree(slug, except: id)
         let city = City(id: id, slug: slug, draft: draft, createdAt: existing.createdAt, updatedAt: clock())

@@ -76,6 +76,30 @@ func event(_ id: String, _ city: City, _ category: String = "concert", starts: T
         }
     }
 
+    /// A draft built in code meets the serializer's rules and messages, not a constraint's SQLSTATE.
+    @Test(arguments: Implementation.allCases)
+    func anInvalidDraftGetsTheSerializersFieldErrors(_ implementation: Implementation) async throws {
+        try await implementation.withRepository { store in
+            let asJSON: JSONValue = .object([
+                "name": .string(""), "country_code": .string("XX"), "timezone": .string("Mars/Olympus_Mons"),
+                "latitude": .number(91), "longitude": .number(0), "population": .integer(-1),
+            ])
+            let expected = #expect(throws: ValidationErrors.self) { try CitySerializer().validate(asJSON) }
+            #expect(expected?.fields.keys.sorted() == ["country_code", "latitude", "name", "population", "timezone"])
+            let invalid = CityDraft(name: "", countryCode: "XX", timezone: "Mars/Olympus_Mons", latitude: 91, longitude: 0, population: -1)
+
+            let onCreate = await #expect(throws: ValidationErrors.self) { try await store.create(invalid) }
+            #expect(onCreate == expected)
+            #expect(try await store.list(CityListQuery(), now: referenceNow).count == 0, "nothing was written")
+
+            let bonn = try await store.create(CityDraft(name: "Bonn", countryCode: "de", timezone: "Europe/Berlin"))
+            #expect(bonn.countryCode == "DE", "normalised as the API stores it")
+            let onUpdate = await #expect(throws: ValidationErrors.self) { try await store.update(id: bonn.id, with: invalid) }
+            #expect(onUpdate == expected)
+            #expect(try await store.city(id: bonn.id, now: referenceNow)?.city == bonn, "unchanged")
+        }
+    }
+
     @Test(arguments: Implementation.allCases)
     func listFiltersSearchesPaginatesAndOrders(_ implementation: Implementation) async throws {
         try await implementation.withRepository { store in

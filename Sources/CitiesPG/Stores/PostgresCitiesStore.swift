@@ -115,6 +115,7 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
     /// another create takes meanwhile is passed over (`ON CONFLICT DO NOTHING` waits for that
     /// create to commit or roll back).
     public func create(_ draft: CityDraft) async throws -> City {
+        let draft = try CitySerializer().validate(draft)
         let insert = """
             INSERT INTO cities AS c (\(Self.writtenColumns))
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11)
@@ -155,6 +156,7 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
 
     /// Without a slug, the city keeps its own.
     public func update(id: Int64, with draft: CityDraft) async throws -> City? {
+        let draft = try CitySerializer().validate(draft)
         let sql = """
             UPDATE cities AS c SET (\(Self.writtenColumns)) = (COALESCE($1, c.slug), $2, $3, $4, $5, $6, $7, $8, $9, $10::text[],
                 concat_ws(E'\\n', $11::text, COALESCE($1, c.slug), $12::text))
