@@ -1,4 +1,4 @@
-import CitiesPG
+@testable import CitiesPG
 import Logging
 import Synchronization
 import Testing

@@ -37,7 +37,7 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
         public init() {}
     }
 
-    public let database: PostgresCitiesStore
+    let database: PostgresCitiesStore
     public let configuration: Configuration
     private let state = Mutex<CityCountsState?>(nil)
     /// Only refreshes change it, and they never overlap (``RefreshCoalescer``); read at the start of
