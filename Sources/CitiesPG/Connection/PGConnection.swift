@@ -18,8 +18,7 @@ public final class PGConnection: @unchecked Sendable {
     /// ``PGConfiguration/preparedStatementCapacity``; the least recently used one is deallocated
     /// to make room.
     private var preparedStatements: [PreparedStatementKey: PreparedStatement] = [:]
-    /// Counts statements prepared and uses, for unique names and recency.
-    private var preparedCount = 0
+    /// Counts statement uses: recency, and a unique name for each statement prepared.
     private var useCount = 0
 
     private struct PreparedStatementKey: Hashable {
@@ -233,8 +232,7 @@ public final class PGConnection: @unchecked Sendable {
             _ = try awaitResults()
             preparedStatements[oldest] = nil
         }
-        preparedCount += 1
-        let name = "citiesd_\(preparedCount)"
+        let name = "citiesd_\(useCount)"
         try send {
             parameterTypes.withUnsafeBufferPointer { types in
                 PQsendPrepare(handle, name, sql, Int32(types.count), types.baseAddress)
