@@ -26,7 +26,7 @@ public struct City: Sendable, Hashable, Identifiable {
     }
 
     /// The folded text `search` looks in (``SearchText/document(of:)``).
-    public var searchDocument: String { SearchText.document(of: draft, slug: slug) }
+    package var searchDocument: String { SearchText.document(of: draft, slug: slug) }
 }
 
 /// The fields a client writes; ``CitySerializer`` produces only valid drafts.
@@ -63,5 +63,5 @@ public struct CityDraft: Sendable, Hashable {
     }
 
     /// The slugs a create tries, in order, when none was given.
-    public var slugCandidates: some Sequence<String> { Slug.candidates(name: name, region: region, countryCode: countryCode) }
+    package var slugCandidates: some Sequence<String> { Slug.candidates(name: name, region: region, countryCode: countryCode) }
 }

@@ -7,13 +7,13 @@ import Foundation
 /// category, and knows each of them that ends by ``horizon``, so time can pass up to the horizon
 /// (``advance(to:)``) without asking anyone. Changes (``apply(_:delta:)``) identify an event by
 /// what counting needs of it: city, category and end.
-public struct CityCountsState: Sendable {
-    public struct CountedEvent: Sendable, Hashable {
-        public var cityID: Int64
-        public var category: String
-        public var endsAt: Date
+package struct CityCountsState: Sendable {
+    package struct CountedEvent: Sendable, Hashable {
+        package var cityID: Int64
+        package var category: String
+        package var endsAt: Date
 
-        public init(cityID: Int64, category: String, endsAt: Date) {
+        package init(cityID: Int64, category: String, endsAt: Date) {
             self.cityID = cityID
             self.category = category
             self.endsAt = endsAt
@@ -21,9 +21,9 @@ public struct CityCountsState: Sendable {
     }
 
     /// Grows whenever an answer may have changed; equal versions give equal answers.
-    public private(set) var version: UInt64 = 0
-    public private(set) var watermark: Date
-    public private(set) var horizon: Date
+    package private(set) var version: UInt64 = 0
+    package private(set) var watermark: Date
+    package private(set) var horizon: Date
     private var cities: [Int64: City] = [:]
     /// Every city in name order (``CityOrdering/byName(_:_:)``), kept sorted by each change.
     private var byName: [City] = []
@@ -38,7 +38,7 @@ public struct CityCountsState: Sendable {
     ///   - counts: per city and category, the scheduled events not over at `watermark`.
     ///   - ending: those of them ending by `horizon`, in any order.
     ///   - searchDocuments: the cities' stored ``City/searchDocument``s, by id; those missing are made.
-    public init(cities: [City], searchDocuments: [Int64: String] = [:], counts: [Int64: [String: Int]], ending: [CountedEvent],
+    package init(cities: [City], searchDocuments: [Int64: String] = [:], counts: [Int64: [String: Int]], ending: [CountedEvent],
                 watermark: Date, horizon: Date) {
         self.counts = counts
         self.ending = ending.filter { $0.endsAt > watermark && $0.endsAt <= horizon }.sorted { $0.endsAt < $1.endsAt }
@@ -49,11 +49,11 @@ public struct CityCountsState: Sendable {
 
     /// Whether the state can answer for `now` (after ``advance(to:)``): it knows nothing before its
     /// watermark or after its horizon.
-    public func covers(_ now: Date) -> Bool { now >= watermark && now <= horizon }
+    package func covers(_ now: Date) -> Bool { now >= watermark && now <= horizon }
 
     /// `searchDocuments`: the stored documents by city id (folding every name of 34,000 cities
     /// again takes seconds); those missing are made.
-    public mutating func replaceCities(_ cities: [City], searchDocuments: [Int64: String] = [:]) {
+    package mutating func replaceCities(_ cities: [City], searchDocuments: [Int64: String] = [:]) {
         self.cities = Dictionary(uniqueKeysWithValues: cities.map { ($0.id, $0) })
         byName = cities.sorted(by: CityOrdering.byName)
         documentsByName = byName.map { Array((searchDocuments[$0.id] ?? $0.searchDocument).utf8) }
@@ -62,7 +62,7 @@ public struct CityCountsState: Sendable {
 
     /// A city was created or changed: only its entries move (a binary search and an insertion in
     /// the name order), so a write costs the same with 200 cities as with 34,000.
-    public mutating func upsertCity(_ city: City, searchDocument: String? = nil) {
+    package mutating func upsertCity(_ city: City, searchDocument: String? = nil) {
         if let old = cities[city.id] {
             let index = nameIndex(of: old)
             byName.remove(at: index)
@@ -76,7 +76,7 @@ public struct CityCountsState: Sendable {
     }
 
     /// A city was deleted (its events went with it).
-    public mutating func removeCity(id: Int64) {
+    package mutating func removeCity(id: Int64) {
         guard let old = cities.removeValue(forKey: id) else { return }
         let index = nameIndex(of: old)
         byName.remove(at: index)
@@ -99,7 +99,7 @@ public struct CityCountsState: Sendable {
     /// Events like `event` appeared (`delta > 0`) or went away (`delta < 0`). Events already over
     /// at the watermark were never counted and are ignored. Apply changes netted per event (or in
     /// commit order): a removal of an event not yet added is lost.
-    public mutating func apply(_ event: CountedEvent, delta: Int) {
+    package mutating func apply(_ event: CountedEvent, delta: Int) {
         guard event.endsAt > watermark, delta != 0 else { return }
         counts[event.cityID, default: [:]][event.category, default: 0] += delta
         if counts[event.cityID]?[event.category] == 0 { counts[event.cityID]?[event.category] = nil }
@@ -119,14 +119,14 @@ public struct CityCountsState: Sendable {
     }
 
     /// Moves the horizon to `newHorizon`, learning the counted events that end in `(horizon, newHorizon]`.
-    public mutating func extendHorizon(to newHorizon: Date, ending newlyKnown: [CountedEvent]) {
+    package mutating func extendHorizon(to newHorizon: Date, ending newlyKnown: [CountedEvent]) {
         guard newHorizon > horizon else { return }
         ending += newlyKnown.filter { $0.endsAt > horizon && $0.endsAt <= newHorizon && $0.endsAt > watermark }.sorted { $0.endsAt < $1.endsAt }
         horizon = newHorizon
     }
 
     /// Lets time pass to `now` (at most the horizon): events that ended drop out of the counts.
-    public mutating func advance(to now: Date) {
+    package mutating func advance(to now: Date) {
         precondition(now <= horizon, "advance beyond the horizon")
         guard now > watermark else { return }
         let ended = firstIndex(endingAfter: now)
@@ -143,19 +143,19 @@ public struct CityCountsState: Sendable {
 
     // MARK: Answers at the watermark
 
-    public func eventCount(of cityID: Int64, categories: Set<String> = []) -> Int {
+    package func eventCount(of cityID: Int64, categories: Set<String> = []) -> Int {
         guard let perCategory = counts[cityID] else { return 0 }
         if categories.isEmpty { return perCategory.values.reduce(0, +) }
         return categories.reduce(0) { $0 + (perCategory[$1] ?? 0) }
     }
 
-    public func city(id: Int64) -> CityWithEventCount? {
+    package func city(id: Int64) -> CityWithEventCount? {
         cities[id].map { CityWithEventCount(city: $0, eventCount: eventCount(of: id)) }
     }
 
     /// Filters in name order, looking for search terms in the documents alone; with the default
     /// ordering nothing is sorted and only the page's cities are copied out.
-    public func page(_ query: CityListQuery) -> CityPage {
+    package func page(_ query: CityListQuery) -> CityPage {
         let terms = query.searchTerms.map { Array($0.utf8) }
         let filtered = query.countryCode != nil || query.isActive != nil
         let matching = byName.indices.lazy.filter { index in
@@ -174,7 +174,7 @@ public struct CityCountsState: Sendable {
     }
 
     /// Every active city (optionally of one country) with its count, ordered by name then id.
-    public func eventCounts(categories: Set<String>, countryCode: String?) -> [CityEventCount] {
+    package func eventCounts(categories: Set<String>, countryCode: String?) -> [CityEventCount] {
         byName.compactMap { city in
             guard city.isActive, countryCode == nil || city.countryCode == countryCode else { return nil }
             return CityEventCount(id: city.id, slug: city.slug, name: city.name, eventCount: eventCount(of: city.id, categories: categories))

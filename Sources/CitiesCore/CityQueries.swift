@@ -76,10 +76,10 @@ public struct CityOrdering: Sendable, Hashable {
 
 extension CityListQuery {
     /// ``search`` split into folded terms; none when there is nothing to search for.
-    public var searchTerms: [String] { search.map(SearchText.terms) ?? [] }
+    package var searchTerms: [String] { search.map(SearchText.terms) ?? [] }
 
     /// This query's page of `cities`: filtered, ordered and cut as PostgreSQL does.
-    public func page(of cities: some Sequence<CityWithEventCount>) -> CityPage {
+    package func page(of cities: some Sequence<CityWithEventCount>) -> CityPage {
         let terms = searchTerms
         return page(ofMatching: cities.filter { row in
             matchesFilters(row.city) && (terms.isEmpty || terms.allSatisfy(row.city.searchDocument.contains))
@@ -87,24 +87,24 @@ extension CityListQuery {
     }
 
     /// The filters other than `search`.
-    public func matchesFilters(_ city: City) -> Bool {
+    package func matchesFilters(_ city: City) -> Bool {
         (countryCode == nil || city.countryCode == countryCode) && (isActive == nil || city.isActive == isActive)
     }
 
     /// This query's page of the cities that match it: ordered and cut.
-    public func page(ofMatching matching: [CityWithEventCount]) -> CityPage {
+    package func page(ofMatching matching: [CityWithEventCount]) -> CityPage {
         let rows = matching.sorted { ordering.precedes($0, $1) }
         let wanted = pageRange.clamped(to: rows.indices)
         return CityPage(count: rows.count, results: Array(rows[wanted]))
     }
 
     /// The positions of this query's page among all matching rows.
-    public var pageRange: Range<Int> { (page - 1) * pageSize ..< page * pageSize }
+    package var pageRange: Range<Int> { (page - 1) * pageSize ..< page * pageSize }
 }
 
 extension CityOrdering {
     /// The order PostgreSQL gives (`PostgresCitiesStore.orderBy`): term by term, then id.
-    public func precedes(_ left: CityWithEventCount, _ right: CityWithEventCount) -> Bool {
+    package func precedes(_ left: CityWithEventCount, _ right: CityWithEventCount) -> Bool {
         for term in terms {
             switch term.compare(left, right) {
             case .orderedAscending: return true
@@ -116,7 +116,7 @@ extension CityOrdering {
     }
 
     /// Name order for plain cities (the order of `P/event-counts/`).
-    public static func byName(_ left: City, _ right: City) -> Bool {
+    package static func byName(_ left: City, _ right: City) -> Bool {
         CityOrdering(.name).precedes(CityWithEventCount(city: left, eventCount: 0), CityWithEventCount(city: right, eventCount: 0))
     }
 }
@@ -196,7 +196,7 @@ public struct EventCountFilter: Sendable, Hashable {
         self.categories = categories
     }
 
-    public func counts(_ event: Event, now: Date) -> Bool {
+    package func counts(_ event: Event, now: Date) -> Bool {
         guard categories.isEmpty || categories.contains(event.category) else { return false }
         return event.counts(from: window?.from ?? now, to: window?.to)
     }
@@ -248,16 +248,16 @@ public enum CountInterval: String, Sendable, CaseIterable {
     case day, week, month
 
     /// The start of the bucket holding `date`.
-    public func bucketStart(_ date: Date) -> Date {
+    package func bucketStart(_ date: Date) -> Date {
         start(ofBucket: bucketNumber(date))
     }
 
-    public func next(after bucketStart: Date) -> Date {
+    package func next(after bucketStart: Date) -> Date {
         start(ofBucket: bucketNumber(bucketStart) + 1)
     }
 
     /// How many buckets ``buckets(from:to:)`` returns, computed without building them.
-    public func bucketCount(from: Date, to: Date) -> Int64 {
+    package func bucketCount(from: Date, to: Date) -> Int64 {
         guard to > from else { return 0 }
         let last = bucketNumber(to)
         return last - bucketNumber(from) + (start(ofBucket: last) == to ? 0 : 1)
@@ -265,7 +265,7 @@ public enum CountInterval: String, Sendable, CaseIterable {
 
     /// The buckets covering `[from, to)`, clipped to it: the first starts at `from`, the last ends at
     /// `to`. Check ``bucketCount(from:to:)`` first: this builds every one.
-    public func buckets(from: Date, to: Date) -> [DateInterval] {
+    package func buckets(from: Date, to: Date) -> [DateInterval] {
         var buckets: [DateInterval] = []
         buckets.reserveCapacity(Int(clamping: bucketCount(from: from, to: to)))
         var number = bucketNumber(from)

@@ -4,25 +4,25 @@ import Foundation
 /// once, cross-field errors under `non_field_errors`, read-only fields ignored, partial validation
 /// for PATCH) and the output representation.
 public struct CitySerializer: Sendable {
-    public enum Field {
-        public static let id = FieldDescription("id", .integer, label: "ID", readOnly: true)
-        public static let slug = FieldDescription("slug", .slug, label: "Slug", maxLength: Slug.maximumLength)
-        public static let name = FieldDescription("name", .string, label: "Name", required: true, maxLength: 200)
-        public static let countryCode = FieldDescription("country_code", .choice, label: "Country code", required: true, maxLength: 2, choices: CountryCode.assigned.sorted())
-        public static let region = FieldDescription("region", .string, label: "Region", nullable: true, maxLength: 200)
-        public static let timezone = FieldDescription("timezone", .choice, label: "Timezone", required: true, maxLength: 64, choices: TimeZoneName.known.sorted())
-        public static let latitude = FieldDescription("latitude", .float, label: "Latitude", nullable: true, minValue: -90, maxValue: 90)
-        public static let longitude = FieldDescription("longitude", .float, label: "Longitude", nullable: true, minValue: -180, maxValue: 180)
-        public static let population = FieldDescription("population", .integer, label: "Population", nullable: true, minValue: 0)
-        public static let isActive = FieldDescription("is_active", .boolean, label: "Is active")
-        public static let alternateNames = FieldDescription("alternate_names", .list, label: "Alternate names", maxLength: 1000, childMaxLength: 200)
-        public static let eventCount = FieldDescription("event_count", .integer, label: "Event count", readOnly: true)
-        public static let createdAt = FieldDescription("created_at", .datetime, label: "Created at", readOnly: true)
-        public static let updatedAt = FieldDescription("updated_at", .datetime, label: "Updated at", readOnly: true)
+    package enum Field {
+        package static let id = FieldDescription("id", .integer, label: "ID", readOnly: true)
+        package static let slug = FieldDescription("slug", .slug, label: "Slug", maxLength: Slug.maximumLength)
+        package static let name = FieldDescription("name", .string, label: "Name", required: true, maxLength: 200)
+        package static let countryCode = FieldDescription("country_code", .choice, label: "Country code", required: true, maxLength: 2, choices: CountryCode.assigned.sorted())
+        package static let region = FieldDescription("region", .string, label: "Region", nullable: true, maxLength: 200)
+        package static let timezone = FieldDescription("timezone", .choice, label: "Timezone", required: true, maxLength: 64, choices: TimeZoneName.known.sorted())
+        package static let latitude = FieldDescription("latitude", .float, label: "Latitude", nullable: true, minValue: -90, maxValue: 90)
+        package static let longitude = FieldDescription("longitude", .float, label: "Longitude", nullable: true, minValue: -180, maxValue: 180)
+        package static let population = FieldDescription("population", .integer, label: "Population", nullable: true, minValue: 0)
+        package static let isActive = FieldDescription("is_active", .boolean, label: "Is active")
+        package static let alternateNames = FieldDescription("alternate_names", .list, label: "Alternate names", maxLength: 1000, childMaxLength: 200)
+        package static let eventCount = FieldDescription("event_count", .integer, label: "Event count", readOnly: true)
+        package static let createdAt = FieldDescription("created_at", .datetime, label: "Created at", readOnly: true)
+        package static let updatedAt = FieldDescription("updated_at", .datetime, label: "Updated at", readOnly: true)
     }
 
     /// Every field in representation order, for `OPTIONS` and the OpenAPI document.
-    public static let fields: [FieldDescription] = [
+    package static let fields: [FieldDescription] = [
         Field.id, Field.slug, Field.name, Field.countryCode, Field.region, Field.timezone, Field.latitude,
         Field.longitude, Field.population, Field.isActive, Field.alternateNames, Field.eventCount, Field.createdAt, Field.updatedAt,
     ]
@@ -94,7 +94,7 @@ public struct CitySerializer: Sendable {
 
     /// Whether one name passes `alternate_names`' item rules: an import drops a name that does not
     /// instead of rejecting the city.
-    public static func acceptsAlternateName(_ name: String) -> Bool {
+    package static func acceptsAlternateName(_ name: String) -> Bool {
         var reader = FieldReader(object: [Field.alternateNames.name: .array([.string(name)])], partial: true)
         return reader.stringList(Field.alternateNames) != nil
     }

@@ -32,45 +32,45 @@ public protocol EventCountQuery: Sendable {
     func histogram(cityID: Int64, interval: CountInterval, from: Date, to: Date, categories: Set<String>) async throws -> [CountBucket]?
 }
 
-public enum CityMessages {
-    public static let duplicateSlug = "city with this slug already exists."
-    public static func unknownCity(_ id: Int64) -> String { "Invalid pk \"\(id)\" - object does not exist." }
+package enum CityMessages {
+    package static let duplicateSlug = "city with this slug already exists."
+    package static func unknownCity(_ id: Int64) -> String { "Invalid pk \"\(id)\" - object does not exist." }
 }
 
 /// What `search` matches, as DRF's `SearchFilter` does: the search splits into terms (on
 /// whitespace and commas) and a city matches when each term is in one of its names (name, slug,
 /// region, alternate names), ignoring case, accents and width, in any script.
-public enum SearchText {
-    public static func fold(_ text: String) -> String {
+package enum SearchText {
+    package static func fold(_ text: String) -> String {
         // ASCII has no accents or wide forms: folding it is lowercasing it, much faster than Foundation's.
         if text.utf8.allSatisfy({ $0 < 0x80 }) { return text.lowercased() }
         return text.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: nil)
     }
 
     /// The folded terms of a `search` value; none for a blank one.
-    public static func terms(_ search: String) -> [String] {
+    package static func terms(_ search: String) -> [String] {
         fold(search).split(whereSeparator: { $0.isWhitespace || $0 == "," || $0 == "\0" }).map(String.init)
     }
 
     /// Every name of a city, folded, one per line: no term holds a line break, so none matches
     /// across two names.
-    public static func document(of draft: CityDraft, slug: String) -> String {
+    package static func document(of draft: CityDraft, slug: String) -> String {
         FoldedNames(of: draft).document(slug: slug)
     }
 
     /// A city's names folded before its slug is known (an import folds them on several threads
     /// and picks the slugs later); ``document(slug:)`` completes ``SearchText/document(of:slug:)``.
-    public struct FoldedNames: Sendable, Hashable {
-        public let name: String
+    package struct FoldedNames: Sendable, Hashable {
+        package let name: String
         /// The region, then the alternate names.
-        public let others: [String]
+        package let others: [String]
 
-        public init(of draft: CityDraft) {
+        package init(of draft: CityDraft) {
             name = SearchText.fold(draft.name)
             others = ((draft.region.map { [$0] } ?? []) + draft.alternateNames).map(SearchText.fold)
         }
 
-        public func document(slug: String) -> String {
+        package func document(slug: String) -> String {
             ([name, SearchText.fold(slug)] + others).joined(separator: "\n")
         }
     }
@@ -81,7 +81,7 @@ public typealias CitiesRepository = CityStore & EventStore & EventCountQuery
 
 /// A repository whose answers change only when its version does, so the API may keep what it
 /// rendered until then.
-public protocol VersionedReads: Sendable {
+package protocol VersionedReads: Sendable {
     /// The version of the answers for `now`; nil when the repository cannot tell (nothing is kept).
     func readVersion(now: Date) async throws -> UInt64?
 }

@@ -25,7 +25,7 @@ public struct Event: Sendable, Hashable {
     }
 
     /// Scheduled and overlapping `[from, to)`: it starts before `to` (nil: no bound) and ends after `from`.
-    public func counts(from: Date, to: Date?) -> Bool {
+    package func counts(from: Date, to: Date?) -> Bool {
         guard status == .scheduled, endsAt > from else { return false }
         return to.map { startsAt < $0 } ?? true
     }
@@ -34,7 +34,7 @@ public struct Event: Sendable, Hashable {
 extension Event {
     /// Per-item errors for external ids that appear more than once in a batch (a batch may name each
     /// event once), aligned with the batch; nil when every id is unique.
-    public static func duplicateIDErrors(_ events: [Event]) -> [ValidationErrors]? {
+    package static func duplicateIDErrors(_ events: [Event]) -> [ValidationErrors]? {
         var firstIndex: [String: Int] = [:]
         var errors = Array(repeating: ValidationErrors(), count: events.count)
         var found = false

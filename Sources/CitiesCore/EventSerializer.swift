@@ -2,20 +2,20 @@ import Foundation
 
 /// The event resource's serializer: `{"id", "city", "category", "starts_at", "ends_at", "status"}`.
 public struct EventSerializer: Sendable {
-    public static let maximumCategoryLength = 50
-    public static let dateTimeFormatMessage =
+    package static let maximumCategoryLength = 50
+    package static let dateTimeFormatMessage =
         "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
 
-    public enum Field {
-        public static let id = FieldDescription("id", .string, label: "Id", required: true, maxLength: 255)
-        public static let city = FieldDescription("city", .integer, label: "City", required: true, minValue: 1)
-        public static let category = FieldDescription("category", .slug, label: "Category", required: true, maxLength: EventSerializer.maximumCategoryLength)
-        public static let startsAt = FieldDescription("starts_at", .datetime, label: "Starts at", required: true, maxLength: 64)
-        public static let endsAt = FieldDescription("ends_at", .datetime, label: "Ends at", required: true, maxLength: 64)
-        public static let status = FieldDescription("status", .choice, label: "Status", maxLength: 20, choices: EventStatus.allCases.map(\.rawValue))
+    package enum Field {
+        package static let id = FieldDescription("id", .string, label: "Id", required: true, maxLength: 255)
+        package static let city = FieldDescription("city", .integer, label: "City", required: true, minValue: 1)
+        package static let category = FieldDescription("category", .slug, label: "Category", required: true, maxLength: EventSerializer.maximumCategoryLength)
+        package static let startsAt = FieldDescription("starts_at", .datetime, label: "Starts at", required: true, maxLength: 64)
+        package static let endsAt = FieldDescription("ends_at", .datetime, label: "Ends at", required: true, maxLength: 64)
+        package static let status = FieldDescription("status", .choice, label: "Status", maxLength: 20, choices: EventStatus.allCases.map(\.rawValue))
     }
 
-    public static let fields: [FieldDescription] = [Field.id, Field.city, Field.category, Field.startsAt, Field.endsAt, Field.status]
+    package static let fields: [FieldDescription] = [Field.id, Field.city, Field.category, Field.startsAt, Field.endsAt, Field.status]
 
     public init() {}
 

@@ -1,25 +1,25 @@
 /// One serializer field: it drives validation (``FieldReader``) and is what DRF's `OPTIONS`
 /// metadata shows under `actions`, so the two cannot disagree.
-public struct FieldDescription: Sendable, Hashable {
-    public enum Kind: String, Sendable {
+package struct FieldDescription: Sendable, Hashable {
+    package enum Kind: String, Sendable {
         case string, slug, integer, float, boolean, choice, datetime
         /// DRF's ListField of strings: ``maxLength`` bounds the items, ``childMaxLength`` each item.
         case list
     }
 
-    public var name: String
-    public var kind: Kind
-    public var required = false
-    public var readOnly = false
-    public var nullable = false
-    public var label: String
-    public var maxLength: Int?
-    public var minValue: Double?
-    public var maxValue: Double?
-    public var choices: [String]?
-    public var childMaxLength: Int?
+    package var name: String
+    package var kind: Kind
+    package var required = false
+    package var readOnly = false
+    package var nullable = false
+    package var label: String
+    package var maxLength: Int?
+    package var minValue: Double?
+    package var maxValue: Double?
+    package var choices: [String]?
+    package var childMaxLength: Int?
 
-    public init(
+    package init(
         _ name: String, _ kind: Kind, label: String, required: Bool = false, readOnly: Bool = false, nullable: Bool = false,
         maxLength: Int? = nil, minValue: Double? = nil, maxValue: Double? = nil, choices: [String]? = nil, childMaxLength: Int? = nil
     ) {
@@ -37,7 +37,7 @@ public struct FieldDescription: Sendable, Hashable {
     }
 
     /// DRF SimpleMetadata's description of the field.
-    public var metadata: JSONValue {
+    package var metadata: JSONValue {
         var object: [String: JSONValue] = [
             "type": .string(kind.rawValue), "required": .bool(required), "read_only": .bool(readOnly), "label": .string(label),
         ]

@@ -5,27 +5,27 @@ import Foundation
 ///
 /// Each read returns `nil` when the field is absent (or invalid, with the error recorded), and
 /// `.some(nil)` for an accepted JSON `null`.
-public struct FieldReader: Sendable {
-    public let object: [String: JSONValue]
+package struct FieldReader: Sendable {
+    package let object: [String: JSONValue]
     /// PATCH: absent required fields are not errors.
-    public let partial: Bool
-    public private(set) var errors = ValidationErrors()
+    package let partial: Bool
+    package private(set) var errors = ValidationErrors()
 
-    public init(object: [String: JSONValue], partial: Bool) {
+    package init(object: [String: JSONValue], partial: Bool) {
         self.object = object
         self.partial = partial
     }
 
     /// DRF's answer to a body that is not a JSON object.
-    public static func expectedObject(got value: JSONValue) -> ValidationErrors {
+    package static func expectedObject(got value: JSONValue) -> ValidationErrors {
         ValidationErrors([ValidationErrors.nonFieldKey: ["Invalid data. Expected a dictionary, but got \(value.pythonTypeName)."]])
     }
 
-    public mutating func fail(_ field: String, _ message: String) {
+    package mutating func fail(_ field: String, _ message: String) {
         errors.add(message, to: field)
     }
 
-    public mutating func failNonField(_ message: String) {
+    package mutating func failNonField(_ message: String) {
         errors.addNonField(message)
     }
 
@@ -44,7 +44,7 @@ public struct FieldReader: Sendable {
     }
 
     /// CharField: strings (and numbers, as DRF accepts them), trimmed, not blank unless allowed.
-    public mutating func string(_ description: FieldDescription) -> String?? {
+    package mutating func string(_ description: FieldDescription) -> String?? {
         guard let present = raw(description) else { return nil }
         guard let value = present else { return .some(nil) }
         switch Self.text(value, maxLength: description.maxLength) {
@@ -57,7 +57,7 @@ public struct FieldReader: Sendable {
 
     /// ListField of CharFields: a JSON array of strings, each read as ``string(_:)`` reads one;
     /// repeated items are kept once. An item's error names its position.
-    public mutating func stringList(_ description: FieldDescription) -> [String]? {
+    package mutating func stringList(_ description: FieldDescription) -> [String]? {
         let field = description.name
         guard let present = raw(description), let value = present else { return nil }
         guard case .array(let items) = value else {
@@ -116,7 +116,7 @@ public struct FieldReader: Sendable {
     }
 
     /// IntegerField: integers, integral floats and numeric strings.
-    public mutating func integer(_ description: FieldDescription) -> Int64?? {
+    package mutating func integer(_ description: FieldDescription) -> Int64?? {
         let field = description.name
         let min = description.minValue.map { Int64($0) }
         let max = description.maxValue.map { Int64($0) }
@@ -141,7 +141,7 @@ public struct FieldReader: Sendable {
     }
 
     /// FloatField: numbers and numeric strings.
-    public mutating func double(_ description: FieldDescription) -> Double?? {
+    package mutating func double(_ description: FieldDescription) -> Double?? {
         let field = description.name
         let min = description.minValue
         let max = description.maxValue
@@ -162,7 +162,7 @@ public struct FieldReader: Sendable {
     }
 
     /// BooleanField: JSON booleans and DRF's accepted spellings.
-    public mutating func bool(_ description: FieldDescription) -> Bool? {
+    package mutating func bool(_ description: FieldDescription) -> Bool? {
         let field = description.name
         guard let present = raw(description), let value = present else { return nil }
         switch value {
@@ -178,7 +178,7 @@ public struct FieldReader: Sendable {
     }
 
     /// ChoiceField over a string value already read with ``string(_:)``.
-    public mutating func choice(_ description: FieldDescription, _ value: String?, isValid: (String) -> Bool) -> String? {
+    package mutating func choice(_ description: FieldDescription, _ value: String?, isValid: (String) -> Bool) -> String? {
         guard let value else { return nil }
         guard isValid(value) else {
             fail(description.name, "\"\(value)\" is not a valid choice.")

@@ -1,11 +1,11 @@
 /// One line of GeoNames' `admin1CodesASCII.txt`: `CC.code`, name, ASCII name, geonameid
 /// (tab-separated). The name is what an import stores as a city's region.
-public struct GeoNamesAdmin1: Sendable, Hashable {
+package struct GeoNamesAdmin1: Sendable, Hashable {
     /// Country and admin1 code as the file writes them, e.g. `US.VA`; see ``key(countryCode:admin1Code:)``.
-    public var code: String
-    public var name: String
+    package var code: String
+    package var name: String
 
-    public init(line: ArraySlice<UInt8>) throws(GeoNamesLineError) {
+    package init(line: ArraySlice<UInt8>) throws(GeoNamesLineError) {
         let columns = GeoNamesRecord.columns(of: line)
         guard columns.count == 4 else {
             throw GeoNamesLineError(field: "columns", message: "Expected 4 tab-separated columns, found \(columns.count).")
@@ -17,5 +17,5 @@ public struct GeoNamesAdmin1: Sendable, Hashable {
         }
     }
 
-    public static func key(countryCode: String, admin1Code: String) -> String { countryCode + "." + admin1Code }
+    package static func key(countryCode: String, admin1Code: String) -> String { countryCode + "." + admin1Code }
 }

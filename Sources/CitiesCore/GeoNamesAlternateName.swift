@@ -1,20 +1,20 @@
 /// One line of GeoNames' `alternateNamesV2.txt`: alternateNameId, geonameid, isolanguage, alternate
 /// name, isPreferredName, isShortName, isColloquial, isHistoric, from, to (tab-separated; the older
 /// `alternateNames.txt` stops after isHistoric).
-public struct GeoNamesAlternateName: Sendable, Hashable {
+package struct GeoNamesAlternateName: Sendable, Hashable {
     /// "Languages" that are not names: links, postal codes, airport and other codes, Wikidata ids,
     /// abbreviations, French revolutionary names.
-    public static let pseudoLanguages: Set<String> = ["link", "post", "iata", "icao", "faac", "wkdt", "fr_1793", "abbr", "unlc"]
+    package static let pseudoLanguages: Set<String> = ["link", "post", "iata", "icao", "faac", "wkdt", "fr_1793", "abbr", "unlc"]
 
-    public var geonameID: Int64
-    public var language: String
-    public var name: String
-    public var isPreferred: Bool
-    public var isShort: Bool
-    public var isColloquial: Bool
-    public var isHistoric: Bool
+    package var geonameID: Int64
+    package var language: String
+    package var name: String
+    package var isPreferred: Bool
+    package var isShort: Bool
+    package var isColloquial: Bool
+    package var isHistoric: Bool
 
-    public init(line: ArraySlice<UInt8>) throws(GeoNamesLineError) {
+    package init(line: ArraySlice<UInt8>) throws(GeoNamesLineError) {
         let columns = GeoNamesRecord.columns(of: line)
         guard columns.count >= 8 else {
             throw GeoNamesLineError(field: "columns", message: "Expected 8 to 10 tab-separated columns, found \(columns.count).")
@@ -31,13 +31,13 @@ public struct GeoNamesAlternateName: Sendable, Hashable {
         isHistoric = columns[7].elementsEqual([UInt8(ascii: "1")])
     }
 
-    public init(line: String) throws(GeoNamesLineError) {
+    package init(line: String) throws(GeoNamesLineError) {
         try self.init(line: Array(line.utf8)[...])
     }
 
     /// The geonameid of a line, read without splitting the rest: the file has millions of lines and
     /// an import keeps only those of the cities it imports. nil when the line has no such column.
-    public static func geonameID(ofLine line: ArraySlice<UInt8>) -> Int64? {
+    package static func geonameID(ofLine line: ArraySlice<UInt8>) -> Int64? {
         guard let firstTab = line.firstIndex(of: UInt8(ascii: "\t")) else { return nil }
         let rest = line[(firstTab + 1)...]
         return geonameID(ofColumn: rest[..<(rest.firstIndex(of: UInt8(ascii: "\t")) ?? rest.endIndex)])
@@ -54,10 +54,10 @@ public struct GeoNamesAlternateName: Sendable, Hashable {
     }
 
     /// Whether an import keeps the name: not a pseudo-language's, not blank.
-    public var isName: Bool { !Self.pseudoLanguages.contains(language) && !name.allSatisfy(\.isWhitespace) }
+    package var isName: Bool { !Self.pseudoLanguages.contains(language) && !name.allSatisfy(\.isWhitespace) }
 
     /// Order of preference: preferred, short, plain, colloquial, historic names.
-    public var rank: Int {
+    package var rank: Int {
         if isPreferred { return 0 }
         if isShort { return 1 }
         if isHistoric { return 4 }

@@ -1,16 +1,16 @@
 import Foundation
 
 /// The other names an import stores for a GeoNames city (`alternate_names`, which `search` looks in).
-public enum GeoNamesAlternateNames {
+package enum GeoNamesAlternateNames {
     /// As many as `alternate_names` takes; a city with more keeps the first ones.
-    public static var limit: Int { CitySerializer.Field.alternateNames.maxLength ?? 1000 }
+    package static var limit: Int { CitySerializer.Field.alternateNames.maxLength ?? 1000 }
 
     /// `names` in their order (the caller puts preferred names first) without the city's own name,
     /// at most ``limit`` of them; the ASCII name first when it is spelled other than the name folds
     /// (`Duesseldorf` for `Düsseldorf`), so that search finds that spelling too. ``CitySerializer``
     /// trims them and keeps each once; that is done here too when the limit is near, so that it counts
     /// distinct names.
-    public static func capped(_ names: [String], name: String, asciiName: String) -> [String] {
+    package static func capped(_ names: [String], name: String, asciiName: String) -> [String] {
         var kept: [String] = []
         kept.reserveCapacity(min(names.count + 1, limit))
         if !asciiName.isEmpty, asciiName != name, SearchText.fold(asciiName) != SearchText.fold(name) {

@@ -1,26 +1,26 @@
 /// One line of a GeoNames dump file as published (`cities500.txt` … `cities15000.txt`,
 /// `allCountries.txt`): 19 tab-separated columns, UTF-8. Only the columns the import uses are kept;
 /// the numbers stay text, so that ``CitySerializer`` reads them with its rules and messages.
-public struct GeoNamesRecord: Sendable, Hashable {
-    public static let columnCount = 19
+package struct GeoNamesRecord: Sendable, Hashable {
+    package static let columnCount = 19
 
-    public var geonameID: Int64
-    public var name: String
-    public var asciiName: String
+    package var geonameID: Int64
+    package var name: String
+    package var asciiName: String
     /// The `alternatenames` column as the file has it (comma-separated); empty when not read.
-    public var alternateNamesColumn: String
-    public var latitude: String
-    public var longitude: String
+    package var alternateNamesColumn: String
+    package var latitude: String
+    package var longitude: String
     /// `P` for populated places.
-    public var featureClass: String
-    public var countryCode: String
-    public var admin1Code: String
-    public var population: String
-    public var timezone: String
+    package var featureClass: String
+    package var countryCode: String
+    package var admin1Code: String
+    package var population: String
+    package var timezone: String
 
     /// Parses a line without its line break. `readAlternateNames: false` skips that column (when
     /// the names come from `alternateNamesV2.txt` instead).
-    public init(line: ArraySlice<UInt8>, readAlternateNames: Bool = true) throws(GeoNamesLineError) {
+    package init(line: ArraySlice<UInt8>, readAlternateNames: Bool = true) throws(GeoNamesLineError) {
         let columns = GeoNamesRecord.columns(of: line)
         guard columns.count == Self.columnCount else {
             throw GeoNamesLineError(field: "columns", message: "Expected \(Self.columnCount) tab-separated columns, found \(columns.count).")
@@ -42,24 +42,24 @@ public struct GeoNamesRecord: Sendable, Hashable {
         timezone = text(17)
     }
 
-    public init(line: String, readAlternateNames: Bool = true) throws(GeoNamesLineError) {
+    package init(line: String, readAlternateNames: Bool = true) throws(GeoNamesLineError) {
         try self.init(line: Array(line.utf8)[...], readAlternateNames: readAlternateNames)
     }
 
     /// The names of the `alternatenames` column. Split only when asked: an import reads the lines
     /// on one thread and validates the cities on all.
-    public var alternateNames: [String] {
+    package var alternateNames: [String] {
         alternateNamesColumn.utf8.split(separator: UInt8(ascii: ",")).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The population as a number, when the column holds one.
-    public var populationValue: Int64? { Int64(population) }
+    package var populationValue: Int64? { Int64(population) }
 
     /// The city as `POST` would create it, validated by ``CitySerializer``: `region` is the admin1
     /// name (nil without one); GeoNames' population 0 ("unknown") becomes null; `alternateNames`
     /// (preferred first) are capped by ``GeoNamesAlternateNames/capped(_:name:asciiName:)``, and
     /// those the serializer refuses as items (too long, say) are left out rather than rejecting the city.
-    public func draft(region: String?, alternateNames: [String]) throws(ValidationErrors) -> CityDraft {
+    package func draft(region: String?, alternateNames: [String]) throws(ValidationErrors) -> CityDraft {
         let serializer = CitySerializer()
         func fields(_ names: [String]) -> JSONValue {
             .object([
@@ -85,11 +85,11 @@ public struct GeoNamesRecord: Sendable, Hashable {
 }
 
 /// Why a GeoNames line was not read: the column (or `columns` for the line's shape) and a message.
-public struct GeoNamesLineError: Error, Sendable, Hashable {
-    public var field: String
-    public var message: String
+package struct GeoNamesLineError: Error, Sendable, Hashable {
+    package var field: String
+    package var message: String
 
-    public init(field: String, message: String) {
+    package init(field: String, message: String) {
         self.field = field
         self.message = message
     }

@@ -6,8 +6,8 @@ import Foundation
 /// Formatting and parsing are plain civil-calendar arithmetic (proleptic Gregorian, UTC): they run
 /// for every timestamp of every rendered list and ingested event, where Foundation's calendar and
 /// ISO 8601 format style cost microseconds each.
-public enum ISOTimestamp {
-    public static func string(from date: Date) -> String {
+package enum ISOTimestamp {
+    package static func string(from date: Date) -> String {
         // From the reference date `Date` keeps, to add no rounding of our own.
         let microseconds = Int64((date.timeIntervalSinceReferenceDate * 1_000_000).rounded()) + referenceDateMicroseconds
         let (days, microsecondOfDay) = microseconds.floorDivided(by: 86_400_000_000)
@@ -37,7 +37,7 @@ public enum ISOTimestamp {
         return text
     }
 
-    public enum ParseError: Error, Sendable {
+    package enum ParseError: Error, Sendable {
         /// Not an RFC 3339 date-time (year 0000 included, which Python has not).
         case format
         /// A valid date-time whose UTC instant is outside years 1–9999, which Python and Django
@@ -50,18 +50,18 @@ public enum ISOTimestamp {
 
     /// Parses RFC 3339 date-times: `YYYY-MM-DDTHH:MM:SS`, optional fraction (beyond microseconds
     /// truncated, as Django does), then `Z` or an offset `±HH:MM` (or `±HHMM`).
-    public static func date(from text: String) -> Date? {
+    package static func date(from text: String) -> Date? {
         try? parse(text)
     }
 
     /// ``date(from:)``, or a calendar date alone (`2026-03-01`) as its midnight UTC.
-    public static func date(fromDateOrDateTime text: String) -> Date? {
+    package static func date(fromDateOrDateTime text: String) -> Date? {
         try? parse(text, allowingDateOnly: true)
     }
 
     /// ``date(from:)`` (with `allowingDateOnly`, ``date(fromDateOrDateTime:)``), saying why a text is
     /// not accepted.
-    public static func parse(_ text: String, allowingDateOnly: Bool = false) throws(ParseError) -> Date {
+    package static func parse(_ text: String, allowingDateOnly: Bool = false) throws(ParseError) -> Date {
         var reader = DigitReader(Array(text.utf8))
         guard let year = reader.number(4), year >= 1, reader.skip("-"), let month = reader.number(2), reader.skip("-"), let day = reader.number(2),
               (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day)

@@ -4,16 +4,16 @@
 /// What the write needs of the names is worked out here, where the import builds the city (on
 /// several threads), rather than when the batch is written: the names folded for search, and the
 /// first slugs a new city tries.
-public struct ImportedCity: Sendable, Hashable {
-    public let geonameID: Int64
-    public let draft: CityDraft
-    public let foldedNames: SearchText.FoldedNames
+package struct ImportedCity: Sendable, Hashable {
+    package let geonameID: Int64
+    package let draft: CityDraft
+    package let foldedNames: SearchText.FoldedNames
     /// The start of ``CityDraft/slugCandidates``.
-    public let firstSlugCandidates: [String]
+    package let firstSlugCandidates: [String]
 
-    public static let derivedSlugCandidates = 5
+    package static let derivedSlugCandidates = 5
 
-    public init(geonameID: Int64, draft: CityDraft) {
+    package init(geonameID: Int64, draft: CityDraft) {
         self.geonameID = geonameID
         self.draft = draft
         foldedNames = SearchText.FoldedNames(of: draft)
@@ -21,7 +21,7 @@ public struct ImportedCity: Sendable, Hashable {
     }
 
     /// `count` slug candidates after the first `start`.
-    public func slugCandidates(from start: Int, count: Int) -> [String] {
+    package func slugCandidates(from start: Int, count: Int) -> [String] {
         start + count <= firstSlugCandidates.count
             ? Array(firstSlugCandidates[start..<(start + count)])
             : Array(draft.slugCandidates.dropFirst(start).prefix(count))

@@ -10,7 +10,7 @@ public enum JSONValue: Sendable, Hashable {
     case object([String: JSONValue])
 
     /// The name DRF uses in "Expected a dictionary, but got list."
-    public var pythonTypeName: String {
+    package var pythonTypeName: String {
         switch self {
         case .null: return "NoneType"
         case .bool: return "bool"

@@ -7,22 +7,22 @@
 /// transactions claims the key first (throwing ``IdempotencyConflict``) and, when the write
 /// succeeds, saves ``answer(to:)`` of its result before committing; `PostgresCitiesStore` does
 /// (and `LiveCitiesStore` through it). ``InMemoryCitiesStore`` keeps no answers.
-public struct PendingAnswer: Sendable {
-    @TaskLocal public static var current: PendingAnswer?
+package struct PendingAnswer: Sendable {
+    @TaskLocal package static var current: PendingAnswer?
 
-    public let key: IdempotencyKey
+    package let key: IdempotencyKey
     private let render: @Sendable (any Sendable) -> StoredResponse?
 
     /// `render` makes the answer from what the repository's write method returns (a `City`,
     /// `true` for a delete, an `UpsertSummary`).
-    public init<Result: Sendable>(key: IdempotencyKey, render: @escaping @Sendable (Result) -> StoredResponse) {
+    package init<Result: Sendable>(key: IdempotencyKey, render: @escaping @Sendable (Result) -> StoredResponse) {
         self.key = key
         self.render = { ($0 as? Result).map(render) }
     }
 
     /// The answer to a write that returned `result`; nil when `result` is not what this answer is
     /// rendered from.
-    public func answer(to result: some Sendable) -> StoredResponse? {
+    package func answer(to result: some Sendable) -> StoredResponse? {
         render(result)
     }
 }

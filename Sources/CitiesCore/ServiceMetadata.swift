@@ -1,17 +1,17 @@
 /// What a running citiesd says about itself (DRF `OPTIONS` metadata, logs, the health route).
 /// The container's build args set `version`, `branch` and `stack` as environment variables.
-public struct ServiceMetadata: Sendable, Hashable, Codable {
-    public var version: String
-    public var branch: String
-    public var stack: String
+package struct ServiceMetadata: Sendable, Hashable, Codable {
+    package var version: String
+    package var branch: String
+    package var stack: String
 
-    public init(version: String = "1", branch: String = "master", stack: String = "stack") {
+    package init(version: String = "1", branch: String = "master", stack: String = "stack") {
         self.version = version
         self.branch = branch
         self.stack = stack
     }
 
-    public init(environment: [String: String]) {
+    package init(environment: [String: String]) {
         let defaults = ServiceMetadata()
         self.init(
             version: environment["version"] ?? defaults.version,

@@ -1,10 +1,10 @@
 import Foundation
 
 /// URL slugs: lowercase ASCII letters and digits in runs joined by single hyphens (`sao-paulo`).
-public enum Slug {
-    public static let maximumLength = 200
+package enum Slug {
+    package static let maximumLength = 200
 
-    public static func isValid(_ slug: String) -> Bool {
+    package static func isValid(_ slug: String) -> Bool {
         !slug.isEmpty && slug.count <= maximumLength
             && slug.split(separator: "-", omittingEmptySubsequences: false).allSatisfy { part in
                 !part.isEmpty && part.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) }
@@ -14,7 +14,7 @@ public enum Slug {
     /// Derives a slug from a name: other scripts transliterated to Latin (`Москва` → `moskva`,
     /// `東京` → `dong-jing`), accents folded (`Düsseldorf` → `dusseldorf`), everything that is not
     /// an ASCII letter or digit a hyphen. Empty only when nothing of the name survives that.
-    public static func derive(from name: String) -> String {
+    package static func derive(from name: String) -> String {
         let latin = name.unicodeScalars.allSatisfy(\.isASCII) ? name : name.applyingTransform(.toLatin, reverse: false) ?? name
         let folded = SearchText.fold(latin)
         var slug = ""
@@ -39,7 +39,7 @@ public enum Slug {
     /// region (`richmond-virginia`), then with the country (`richmond-us`), then with both
     /// (`richmond-virginia-us`), then that numbered from 2 (`richmond-virginia-us-2`, …). Names
     /// with nothing to derive from start from `city`. Endless: take the first that is free.
-    public static func candidates(name: String, region: String?, countryCode: String) -> some Sequence<String> {
+    package static func candidates(name: String, region: String?, countryCode: String) -> some Sequence<String> {
         let derived = derive(from: name)
         let base = derived.isEmpty ? "city" : derived
         var named = [base]

@@ -4,16 +4,16 @@ import Foundation
 /// `Asia/Calcutta`), read from the time zone database the system ships: tzdata's `tzdata.zi` under
 /// `TZDIR`, else `/usr/share/zoneinfo`. Every zone and every link it names is valid. Validation,
 /// `OPTIONS` choices and the OpenAPI document all read ``known``.
-public enum TimeZoneName {
-    public static var known: Set<String> { (try? database.get()) ?? [] }
+package enum TimeZoneName {
+    package static var known: Set<String> { (try? database.get()) ?? [] }
 
     /// The names, or why they could not be read: check it at start-up (``requireDatabase()``).
-    public static let database: Result<Set<String>, TimeZoneDatabaseError> = Result { () throws(TimeZoneDatabaseError) in try load(from: databaseFile) }
+    package static let database: Result<Set<String>, TimeZoneDatabaseError> = Result { () throws(TimeZoneDatabaseError) in try load(from: databaseFile) }
 
-    public static func isValid(_ name: String) -> Bool { known.contains(name) }
+    package static func isValid(_ name: String) -> Bool { known.contains(name) }
 
     /// Throws, with what to do, when the system has no time zone database.
-    public static func requireDatabase() throws(TimeZoneDatabaseError) { _ = try database.get() }
+    package static func requireDatabase() throws(TimeZoneDatabaseError) { _ = try database.get() }
 
     static var databaseFile: URL {
         let directory = ProcessInfo.processInfo.environment["TZDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/usr/share/zoneinfo"
@@ -36,11 +36,11 @@ public enum TimeZoneName {
     }
 }
 
-public struct TimeZoneDatabaseError: Error, Sendable, CustomStringConvertible {
-    public var path: String
-    public var reason: String
+package struct TimeZoneDatabaseError: Error, Sendable, CustomStringConvertible {
+    package var path: String
+    package var reason: String
 
-    public var description: String {
+    package var description: String {
         "the IANA time zone database \(path) \(reason): install the system's tzdata package (Debian: apt-get install tzdata) or point TZDIR at a zoneinfo folder that has tzdata.zi"
     }
 }

@@ -2,12 +2,12 @@ import Foundation
 
 /// An API token as operators see it; the key itself is shown once at creation and stored only as
 /// a SHA-256 hash.
-public struct APIToken: Sendable, Hashable {
-    public var name: String
-    public var createdAt: Date
-    public var lastUsedAt: Date?
+package struct APIToken: Sendable, Hashable {
+    package var name: String
+    package var createdAt: Date
+    package var lastUsedAt: Date?
 
-    public init(name: String, createdAt: Date, lastUsedAt: Date? = nil) {
+    package init(name: String, createdAt: Date, lastUsedAt: Date? = nil) {
         self.name = name
         self.createdAt = createdAt
         self.lastUsedAt = lastUsedAt
@@ -15,7 +15,7 @@ public struct APIToken: Sendable, Hashable {
 }
 
 /// Storage of API tokens by key hash. Token names are unique among active tokens.
-public protocol TokenStore: Sendable {
+package protocol TokenStore: Sendable {
     /// The active token with this key hash, marking it used; nil when none.
     func authenticate(keyHash: [UInt8]) async throws -> APIToken?
     /// Throws ``ValidationErrors`` on `name` when an active token has that name.
@@ -25,22 +25,22 @@ public protocol TokenStore: Sendable {
     func revoke(name: String) async throws -> Bool
 }
 
-public enum TokenMessages {
-    public static let duplicateName = "an active token with this name already exists."
+package enum TokenMessages {
+    package static let duplicateName = "an active token with this name already exists."
 }
 
 /// ``TokenStore`` in memory, for tests.
-public actor InMemoryTokenStore: TokenStore {
+package actor InMemoryTokenStore: TokenStore {
     private var tokens: [[UInt8]: APIToken] = [:]
 
-    public init() {}
+    package init() {}
 
-    public func authenticate(keyHash: [UInt8]) -> APIToken? {
+    package func authenticate(keyHash: [UInt8]) -> APIToken? {
         tokens[keyHash]?.lastUsedAt = Date()
         return tokens[keyHash]
     }
 
-    public func create(name: String, keyHash: [UInt8]) throws -> APIToken {
+    package func create(name: String, keyHash: [UInt8]) throws -> APIToken {
         guard !tokens.values.contains(where: { $0.name == name }) else {
             throw ValidationErrors(["name": [TokenMessages.duplicateName]])
         }
@@ -49,9 +49,9 @@ public actor InMemoryTokenStore: TokenStore {
         return token
     }
 
-    public func list() -> [APIToken] { tokens.values.sorted { $0.name < $1.name } }
+    package func list() -> [APIToken] { tokens.values.sorted { $0.name < $1.name } }
 
-    public func revoke(name: String) -> Bool {
+    package func revoke(name: String) -> Bool {
         guard let key = tokens.first(where: { $0.value.name == name })?.key else { return false }
         tokens[key] = nil
         return true

@@ -1,4 +1,5 @@
 import CitiesPG
+import CitiesPGTesting
 import Foundation
 import Logging
 

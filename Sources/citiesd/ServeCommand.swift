@@ -1,6 +1,7 @@
 import ArgumentParser
 import CitiesCore
 import CitiesPG
+import CitiesPGTesting
 import Foundation
 import Hummingbird
 import Logging

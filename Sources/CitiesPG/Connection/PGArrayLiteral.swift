@@ -1,19 +1,19 @@
 /// A one-dimensional array parameter in PostgreSQL's text form (`{"a","b"}`), each element quoted
 /// and escaped. Its type comes from a cast in the statement: `$1::text[]`, `$2::timestamptz[]`.
-public struct PGArrayLiteral: PGEncodable {
-    public static var typeOID: UInt32 { 0 }
-    public let elements: [String]
+package struct PGArrayLiteral: PGEncodable {
+    package static var typeOID: UInt32 { 0 }
+    package let elements: [String]
 
-    public init(_ elements: [String]) {
+    package init(_ elements: [String]) {
         self.elements = elements
     }
 
-    public func postgresParameter() -> PGParameterValue {
+    package func postgresParameter() -> PGParameterValue {
         .text(text)
     }
 
     /// `{"a","b"}`: the parameter's text, also what COPY's text format takes for an array column.
-    public var text: String {
+    package var text: String {
         // Byte by byte: `\` and `"` never occur inside a multi-byte UTF-8 sequence.
         let backslash = UInt8(ascii: "\\"), quote = UInt8(ascii: "\"")
         var bytes: [UInt8] = [UInt8(ascii: "{")]
@@ -35,7 +35,7 @@ public struct PGArrayLiteral: PGEncodable {
 extension PGArrayLiteral: PGDecodable {
     /// Reads a one-dimensional `text[]` column (binary format: dimensions, flags, element type,
     /// then each element's length and bytes). NULL elements are refused.
-    public static func decode(from cell: PGCell) throws -> PGArrayLiteral {
+    package static func decode(from cell: PGCell) throws -> PGArrayLiteral {
         guard cell.typeOID == PGTypeOID.textArray else { throw cell.mismatch(PGArrayLiteral.self) }
         var reader = BinaryReader(bytes: cell.bytes)
         guard let dimensions = reader.int32(), reader.int32() != nil, reader.int32() != nil else { throw cell.mismatch(PGArrayLiteral.self) }

@@ -145,7 +145,7 @@ public final class PGConnection: @unchecked Sendable {
     /// Runs trusted SQL text that may hold several statements, with no parameters (migrations).
     /// Never pass text built from input here: use ``query(_:_:)``.
     @discardableResult
-    public func execute(script: String) throws -> PGResult {
+    package func execute(script: String) throws -> PGResult {
         try withDeadline {
             try send { PQsendQuery(handle, script) }
             return try awaitResults()

@@ -2,8 +2,8 @@ import Foundation
 
 /// The raw bytes of one non-NULL result field in binary format, with the column's type.
 public struct PGCell {
-    public let bytes: UnsafeRawBufferPointer
-    public let typeOID: UInt32
+    package let bytes: UnsafeRawBufferPointer
+    package let typeOID: UInt32
     public let columnName: String
 
     func mismatch<T>(_ type: T.Type) -> PGError {

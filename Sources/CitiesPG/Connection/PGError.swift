@@ -68,40 +68,40 @@ public struct PGError: Error, Sendable, CustomStringConvertible {
     }
 
     /// `target` is where the connection was going, as ``PGConfiguration/redactedDescription``.
-    public static func connectionFailed(message: String, target: String) -> PGError {
+    package static func connectionFailed(message: String, target: String) -> PGError {
         PGError(.connectionFailed, "cannot connect to PostgreSQL at \(target): \(message). "
             + "Check DATABASE_URL (or the PG* variables), that the server is running, and the credentials.")
     }
 
-    public static func connectionLost(message: String) -> PGError {
+    package static func connectionLost(message: String) -> PGError {
         PGError(.connectionLost, "the PostgreSQL connection was lost: \(message)")
     }
 
-    public static func server(_ error: PGServerError) -> PGError {
+    package static func server(_ error: PGServerError) -> PGError {
         PGError(.server, "PostgreSQL error \(error)", serverError: error)
     }
 
-    public static func decoding(column: String, expected: String, found: String) -> PGError {
+    package static func decoding(column: String, expected: String, found: String) -> PGError {
         PGError(.decoding, "cannot decode column \"\(column)\" as \(expected): it holds \(found)")
     }
 
     /// `index` counts from 1, as `$1` does.
-    public static func invalidParameter(index: Int, reason: String) -> PGError {
+    package static func invalidParameter(index: Int, reason: String) -> PGError {
         PGError(.invalidParameter, "parameter $\(index) cannot be sent: \(reason)")
     }
 
-    public static func poolTimeout(maxConnections: Int, timeout: Duration) -> PGError {
+    package static func poolTimeout(maxConnections: Int, timeout: Duration) -> PGError {
         PGError(.poolTimeout, "no database connection became free within \(timeout) (all \(maxConnections) in use); "
             + "raise the pool size or look for slow queries")
     }
 
-    public static let poolClosed = PGError(.poolClosed, "the connection pool is closed")
+    package static let poolClosed = PGError(.poolClosed, "the connection pool is closed")
 
-    public static func responseTimeout(_ timeout: Duration) -> PGError {
+    package static func responseTimeout(_ timeout: Duration) -> PGError {
         PGError(.responseTimeout, "PostgreSQL did not answer within \(timeout); the server may be hung or unreachable")
     }
 
-    public static func unexpected(_ message: String) -> PGError {
+    package static func unexpected(_ message: String) -> PGError {
         PGError(.unexpected, "unexpected libpq state: \(message)")
     }
 }

@@ -1,26 +1,26 @@
 /// The built-in type OIDs CitiesPG encodes and decodes (`pg_type.oid`).
-public enum PGTypeOID {
-    public static let bool: UInt32 = 16
-    public static let bytea: UInt32 = 17
-    public static let name: UInt32 = 19
-    public static let int8: UInt32 = 20
-    public static let int2: UInt32 = 21
-    public static let int4: UInt32 = 23
-    public static let text: UInt32 = 25
-    public static let textArray: UInt32 = 1009
-    public static let oid: UInt32 = 26
-    public static let json: UInt32 = 114
-    public static let float4: UInt32 = 700
-    public static let float8: UInt32 = 701
-    public static let unknown: UInt32 = 705
-    public static let bpchar: UInt32 = 1042
-    public static let varchar: UInt32 = 1043
-    public static let date: UInt32 = 1082
-    public static let timestamp: UInt32 = 1114
-    public static let timestamptz: UInt32 = 1184
-    public static let numeric: UInt32 = 1700
-    public static let uuid: UInt32 = 2950
-    public static let jsonb: UInt32 = 3802
+package enum PGTypeOID {
+    package static let bool: UInt32 = 16
+    package static let bytea: UInt32 = 17
+    package static let name: UInt32 = 19
+    package static let int8: UInt32 = 20
+    package static let int2: UInt32 = 21
+    package static let int4: UInt32 = 23
+    package static let text: UInt32 = 25
+    package static let textArray: UInt32 = 1009
+    package static let oid: UInt32 = 26
+    package static let json: UInt32 = 114
+    package static let float4: UInt32 = 700
+    package static let float8: UInt32 = 701
+    package static let unknown: UInt32 = 705
+    package static let bpchar: UInt32 = 1042
+    package static let varchar: UInt32 = 1043
+    package static let date: UInt32 = 1082
+    package static let timestamp: UInt32 = 1114
+    package static let timestamptz: UInt32 = 1184
+    package static let numeric: UInt32 = 1700
+    package static let uuid: UInt32 = 2950
+    package static let jsonb: UInt32 = 3802
 
     static func name(of oid: UInt32) -> String {
         switch oid {

@@ -4,8 +4,8 @@ import Synchronization
 /// Logs a message that repeats — a warning per request or per retry while the database is down —
 /// at most once per `interval`: the first occurrence at once, later ones counted and reported on
 /// the next line that is logged, as `suppressed=N`. Messages are throttled each on their own.
-public final class LogThrottle: Sendable {
-    public let interval: Duration
+package final class LogThrottle: Sendable {
+    package let interval: Duration
     private let now: @Sendable () -> ContinuousClock.Instant
     private let messages = Mutex<[String: Throttled]>([:])
 
@@ -15,12 +15,12 @@ public final class LogThrottle: Sendable {
     }
 
     /// - Parameter now: the clock; tests pass one they move.
-    public init(interval: Duration, now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
+    package init(interval: Duration, now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
         self.interval = interval
         self.now = now
     }
 
-    public func log(
+    package func log(
         _ level: Logger.Level, _ message: Logger.Message, metadata: @autoclosure () -> Logger.Metadata = [:], to logger: Logger,
         file: String = #fileID, function: String = #function, line: UInt = #line
     ) {

@@ -10,7 +10,7 @@ import Logging
 /// with a pool that sets no `statement_timeout`, since migrations may legitimately run long.
 public struct MigrationRunner: Sendable {
     /// Key of the session-level advisory lock ("citiesd" in ASCII).
-    public static let advisoryLockKey: Int64 = 0x0063_6974_6965_7364
+    package static let advisoryLockKey: Int64 = 0x0063_6974_6965_7364
 
     public let migrations: [Migration]
     public let logger: Logger

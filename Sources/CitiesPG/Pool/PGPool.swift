@@ -50,7 +50,7 @@ public final class PGPool: Sendable {
     /// a connection, connecting and every exchange end by then, however many calls the task makes,
     /// with ``PGError/poolTimeout(maxConnections:timeout:)``, a failed connection or
     /// ``PGError/responseTimeout(_:)``.
-    @TaskLocal public static var deadline: ContinuousClock.Instant?
+    @TaskLocal package static var deadline: ContinuousClock.Instant?
 
     public init(configuration: PGPoolConfiguration, logger: Logger = Logger(label: "citiesd.postgres")) {
         self.configuration = configuration

@@ -14,19 +14,19 @@ import CitiesCore
 ///
 /// The batches commit with `synchronous_commit = off`: a server crash may lose the last batches
 /// committed (whole), which running the import again writes; it saves a WAL flush per batch.
-public enum CityImport {
-    public struct Counts: Sendable, Hashable {
-        public var created = 0
-        public var updated = 0
-        public var unchanged = 0
+package enum CityImport {
+    package struct Counts: Sendable, Hashable {
+        package var created = 0
+        package var updated = 0
+        package var unchanged = 0
 
-        public init(created: Int = 0, updated: Int = 0, unchanged: Int = 0) {
+        package init(created: Int = 0, updated: Int = 0, unchanged: Int = 0) {
             self.created = created
             self.updated = updated
             self.unchanged = unchanged
         }
 
-        public static func += (total: inout Counts, batch: Counts) {
+        package static func += (total: inout Counts, batch: Counts) {
             total.created += batch.created
             total.updated += batch.updated
             total.unchanged += batch.unchanged
@@ -37,7 +37,7 @@ public enum CityImport {
 
     /// Writes one batch in its own transaction. The GeoNames ids must be distinct. Earlier cities
     /// of the batch get their pick of slugs first.
-    public static func upsert(_ cities: [ImportedCity], on connection: PGConnection) throws -> Counts {
+    package static func upsert(_ cities: [ImportedCity], on connection: PGConnection) throws -> Counts {
         guard !cities.isEmpty else { return Counts() }
         return try connection.transaction {
             try connection.execute(script: "SET LOCAL synchronous_commit = off; LOCK TABLE cities IN SHARE ROW EXCLUSIVE MODE")

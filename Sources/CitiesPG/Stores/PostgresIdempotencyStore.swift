@@ -8,27 +8,27 @@ import ServiceLifecycle
 /// is saved in the write's own transaction (see ``PendingAnswer`` and its `claim`/`save`); other
 /// answers (4xx) are saved here afterwards. Run it as a `Service` (after the pool) to prune
 /// expired answers: any replica may, in batches that skip rows another replica is deleting.
-public struct PostgresIdempotencyStore: IdempotencyStore, Service {
-    public struct Configuration: Sendable {
+package struct PostgresIdempotencyStore: IdempotencyStore, Service {
+    package struct Configuration: Sendable {
         /// How often expired answers are deleted.
-        public var pruneInterval: Duration = .seconds(60)
+        package var pruneInterval: Duration = .seconds(60)
         /// Rows deleted per statement, so that pruning never runs long or locks much at once.
-        public var pruneBatchSize = 1000
+        package var pruneBatchSize = 1000
 
-        public init() {}
+        package init() {}
     }
 
-    public let pool: PGPool
-    public let configuration: Configuration
+    package let pool: PGPool
+    package let configuration: Configuration
     private let logger: Logger
 
-    public init(pool: PGPool, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "citiesd.idempotency")) {
+    package init(pool: PGPool, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "citiesd.idempotency")) {
         self.pool = pool
         self.configuration = configuration
         self.logger = logger
     }
 
-    public func keptAnswer(for key: IdempotencyKey) async throws -> KeptAnswer? {
+    package func keptAnswer(for key: IdempotencyKey) async throws -> KeptAnswer? {
         try await pool.withConnection { connection in
             let row = try connection.query("""
                 SELECT fingerprint, status, location, content_type, body FROM idempotency_keys
@@ -42,13 +42,13 @@ public struct PostgresIdempotencyStore: IdempotencyStore, Service {
         }
     }
 
-    public func save(_ response: StoredResponse, for key: IdempotencyKey) async throws {
+    package func save(_ response: StoredResponse, for key: IdempotencyKey) async throws {
         try await pool.withConnection { connection in _ = try Self.insert(response, for: key, on: connection) }
     }
 
     /// Deletes the expired answers, at most `pruneBatchSize` per statement; returns how many.
     @discardableResult
-    public func pruneExpired() async throws -> Int {
+    package func pruneExpired() async throws -> Int {
         var pruned = 0
         while true {
             let deleted = try await pool.withConnection { [batch = configuration.pruneBatchSize] connection in
@@ -62,7 +62,7 @@ public struct PostgresIdempotencyStore: IdempotencyStore, Service {
         }
     }
 
-    public func run() async throws {
+    package func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {

@@ -2,16 +2,16 @@ import CitiesCore
 import Foundation
 
 /// ``TokenStore`` on the `api_tokens` table; revoked tokens stay as rows with `revoked_at` set.
-public struct PostgresTokenStore: TokenStore {
-    public let pool: PGPool
+package struct PostgresTokenStore: TokenStore {
+    package let pool: PGPool
 
-    public init(pool: PGPool) {
+    package init(pool: PGPool) {
         self.pool = pool
     }
 
     /// `last_used_at` is written at most once a minute per token: every writer of a service shares
     /// its token, and a write per request would make them queue for that one row.
-    public func authenticate(keyHash: [UInt8]) async throws -> APIToken? {
+    package func authenticate(keyHash: [UInt8]) async throws -> APIToken? {
         try await pool.withConnection { connection in
             try connection.query("""
                 WITH token AS (
@@ -26,7 +26,7 @@ public struct PostgresTokenStore: TokenStore {
         }
     }
 
-    public func create(name: String, keyHash: [UInt8]) async throws -> APIToken {
+    package func create(name: String, keyHash: [UInt8]) async throws -> APIToken {
         do {
             return try await pool.withConnection { connection in
                 try Self.token(from: connection.query(
@@ -40,14 +40,14 @@ public struct PostgresTokenStore: TokenStore {
         }
     }
 
-    public func list() async throws -> [APIToken] {
+    package func list() async throws -> [APIToken] {
         try await pool.withConnection { connection in
             try connection.query("SELECT name, created_at, last_used_at FROM api_tokens WHERE revoked_at IS NULL ORDER BY name")
                 .rows.map(Self.token(from:))
         }
     }
 
-    public func revoke(name: String) async throws -> Bool {
+    package func revoke(name: String) async throws -> Bool {
         try await pool.withConnection { connection in
             try connection.query("UPDATE api_tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL", [name]).affectedRows == 1
         }

@@ -1,3 +1,4 @@
+import CitiesPG
 /// Why a private PostgreSQL cluster could not be created, started or stopped.
 public enum EmbeddedPostgresError: Error, Sendable, CustomStringConvertible {
     case binariesNotFound

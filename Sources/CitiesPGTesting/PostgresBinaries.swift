@@ -1,3 +1,4 @@
+import CitiesPG
 import Foundation
 
 /// Where the PostgreSQL server programs (`initdb`, `pg_ctl`, `postgres`) live.

@@ -1,3 +1,4 @@
+import CitiesPG
 import Foundation
 import Synchronization
 
