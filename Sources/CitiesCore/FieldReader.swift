@@ -97,8 +97,10 @@ package struct FieldReader: Sendable {
         if text.utf8.contains(0) { return .failure(Message(text: "Null characters are not allowed.")) }
         let trimmed = trimmed(text, whitespaceAndNewlines)
         if trimmed.isEmpty { return .failure(Message(text: "This field may not be blank.")) }
-        // No more bytes than the limit: no more characters either, without counting them.
-        if let maxLength, trimmed.utf8.count > maxLength, trimmed.count > maxLength {
+        // Characters as DRF (Python's `len`) and PostgreSQL's `char_length` count them: code points,
+        // so that "é" written as e + U+0301 counts 2 here as in the database's CHECK constraints.
+        // No more bytes than the limit: no more code points either, without counting them.
+        if let maxLength, trimmed.utf8.count > maxLength, trimmed.unicodeScalars.count > maxLength {
             return .failure(Message(text: "Ensure this field has no more than \(maxLength) characters."))
         }
         return .success(trimmed)

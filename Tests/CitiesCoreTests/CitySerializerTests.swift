@@ -60,6 +60,17 @@ import Testing
         #expect(huge == ["population": ["Ensure this value is less than or equal to 9223372036854775807."]])
     }
 
+    /// As DRF (Python's `len`) and the database's `char_length` count: code points, not grapheme
+    /// clusters — otherwise a name the serializer passes could break the `cities_name_length` CHECK.
+    @Test func lengthsCountCodePoints() throws {
+        let decomposedE = "e\u{301}"  // "é" as two code points
+        let fits = String(repeating: decomposedE, count: 100)  // 100 characters, 200 code points
+        #expect(try CitySerializer().validate(CityDraft(name: fits, countryCode: "FR", timezone: "Europe/Paris")).name == fits)
+        #expect(throws: ValidationErrors(["name": ["Ensure this field has no more than 200 characters."]])) {
+            try CitySerializer().validate(CityDraft(name: fits + decomposedE, countryCode: "FR", timezone: "Europe/Paris"))
+        }
+    }
+
     @Test func coordinatesComeTogether() throws {
         let fields = try errors(#"{"name": "Kiel", "country_code": "DE", "timezone": "Europe/Berlin", "latitude": 54.3}"#)
         #expect(fields == ["non_field_errors": ["latitude and longitude must be given together, or both be null."]])

@@ -100,6 +100,21 @@ func event(_ id: String, _ city: City, _ category: String = "concert", starts: T
         }
     }
 
+    /// What the serializer lets through at its limits the database stores: lengths are counted in
+    /// code points on both sides (the CHECK constraints use `char_length`).
+    @Test(arguments: Implementation.allCases)
+    func theLongestValidTextsAreStored(_ implementation: Implementation) async throws {
+        try await implementation.withRepository { store in
+            let longest = String(repeating: "e\u{301}", count: 100)  // 200 code points, 100 characters
+            let city = try await store.create(CityDraft(name: longest, countryCode: "FR", region: longest, timezone: "Europe/Paris",
+                                                        alternateNames: [longest]))
+            #expect(try await store.city(id: city.id, now: referenceNow)?.city.name == longest)
+            await #expect(throws: ValidationErrors(["name": ["Ensure this field has no more than 200 characters."]])) {
+                try await store.create(CityDraft(name: longest + "e", countryCode: "FR", timezone: "Europe/Paris"))
+            }
+        }
+    }
+
     @Test(arguments: Implementation.allCases)
     func listFiltersSearchesPaginatesAndOrders(_ implementation: Implementation) async throws {
         try await implementation.withRepository { store in
