@@ -2,14 +2,24 @@ import Foundation
 
 /// What `GET P/` may ask for.
 public struct CityListQuery: Sendable, Hashable {
+    /// The page to return (`page`), counting from 1; a page past the last has no results, and the
+    /// count is still the total.
     public var page: Int
+    /// Cities per page (`page_size`), at least 1. Not capped here; the API allows at most 1,000.
     public var pageSize: Int
+    /// The order of the results (`ordering`); ties are broken by id.
     public var ordering: CityOrdering
-    /// DRF `SearchFilter` terms, each to be found in one of the city's names (``SearchText``).
+    /// DRF `SearchFilter` terms (`search`), split on whitespace and commas: a city matches when each
+    /// term is in one of its names (name, slug, region, alternate names), ignoring case, accents and
+    /// width. `nil` or blank: no search.
     public var search: String?
+    /// Only the cities of this country (`country_code`), compared exactly: pass the upper-case code
+    /// as stored (`DE`). `nil`: every country.
     public var countryCode: String?
+    /// Only active (`true`) or only inactive (`false`) cities (`is_active`); `nil`: both.
     public var isActive: Bool?
 
+    /// Creates a query; the defaults ask for the first 50 cities by name, unfiltered.
     public init(page: Int = 1, pageSize: Int = 50, ordering: CityOrdering = CityOrdering(.name), search: String? = nil, countryCode: String? = nil, isActive: Bool? = nil) {
         self.page = page
         self.pageSize = pageSize
@@ -24,19 +34,29 @@ public struct CityListQuery: Sendable, Hashable {
 /// descending; ties after the last are broken by id, ascending. The order is PostgreSQL's: text by
 /// code point (`COLLATE "C"`), NULL populations last ascending and first descending.
 public struct CityOrdering: Sendable, Hashable {
-    /// Every public field of a listed city.
+    /// The fields a list can be ordered by; the raw value is the name `ordering` uses.
     public enum Field: String, Sendable, CaseIterable {
+        /// `id`, `slug` or `name`; slugs and names compare by code point (upper case before lower case,
+        /// accented letters after `z`).
         case id, slug, name
+        /// `country_code`.
         case countryCode = "country_code"
+        /// `population`; cities without one come last ascending, first descending.
         case population
+        /// `created_at`.
         case createdAt = "created_at"
+        /// `event_count`: the count the list shows, scheduled events not over at `now`.
         case eventCount = "event_count"
     }
 
+    /// One field of an ordering and its direction: `population` ascending, `-population` descending.
     public struct Term: Sendable, Hashable {
+        /// The field compared.
         public var field: Field
+        /// Whether the largest value comes first (the parameter's `-` prefix).
         public var descending: Bool
 
+        /// Creates a term; ascending unless `descending`.
         public init(_ field: Field, descending: Bool = false) {
             self.field = field
             self.descending = descending
@@ -53,11 +73,13 @@ public struct CityOrdering: Sendable, Hashable {
     /// At least one, each field once (a repeated field cannot change the order).
     public private(set) var terms: [Term]
 
+    /// An ordering by one field, ascending unless `descending`; ties by id.
     public init(_ field: Field, descending: Bool = false) {
         terms = [Term(field, descending: descending)]
     }
 
-    /// nil without terms.
+    /// An ordering by `terms` in turn, a field's later terms dropped (they could not change the
+    /// order); nil without terms.
     public init?(_ terms: [Term]) {
         var seen: Set<Field> = []
         self.terms = terms.filter { seen.insert($0.field).inserted }
@@ -163,21 +185,29 @@ extension CityOrdering.Term {
     }
 }
 
+/// A city with its current event count: a row of a list, or the detail view.
 public struct CityWithEventCount: Sendable, Hashable {
+    /// The stored city.
     public var city: City
+    /// The city's scheduled events not over at the read's `now` (`ends_at > now`), of every
+    /// category (`event_count`).
     public var eventCount: Int
 
+    /// Creates a row from its parts.
     public init(city: City, eventCount: Int) {
         self.city = city
         self.eventCount = eventCount
     }
 }
 
+/// One page of a city list, as DRF's `PageNumberPagination` counts it (the API adds the links).
 public struct CityPage: Sendable, Hashable {
     /// Matching cities in all pages.
     public var count: Int
+    /// This page's cities in the query's order; empty past the last page.
     public var results: [CityWithEventCount]
 
+    /// Creates a page from its parts.
     public init(count: Int, results: [CityWithEventCount]) {
         self.count = count
         self.results = results
@@ -187,10 +217,12 @@ public struct CityPage: Sendable, Hashable {
 /// Which events count: by default scheduled events not over yet (`ends_at > now`); with a window,
 /// scheduled events overlapping it; optionally only some categories.
 public struct EventCountFilter: Sendable, Hashable {
+    /// Count the events overlapping this window; `nil`: the events not over at `now`.
     public var window: CountWindow?
     /// Empty means every category.
     public var categories: Set<String>
 
+    /// Creates a filter; the defaults count every scheduled event not over yet.
     public init(window: CountWindow? = nil, categories: Set<String> = []) {
         self.window = window
         self.categories = categories
@@ -206,14 +238,18 @@ public struct EventCountFilter: Sendable, Hashable {
 /// after `from`. A missing `from` is now, as without a window (`to` alone: the events not over yet
 /// that start before `to`); a missing `to` bounds nothing (`from` alone: the events ending after it).
 public struct CountWindow: Sendable, Hashable {
+    /// Events must end after this; `nil`: the read's `now`.
     public var from: Date?
+    /// Events must start before this (it is excluded); `nil`: no bound.
     public var to: Date?
 
+    /// Creates a window; with neither end it counts as no window does.
     public init(from: Date? = nil, to: Date? = nil) {
         self.from = from
         self.to = to
     }
 
+    /// The window `[interval.start, interval.end)`.
     public init(_ interval: DateInterval) {
         self.init(from: interval.start, to: interval.end)
     }
@@ -221,11 +257,16 @@ public struct CountWindow: Sendable, Hashable {
 
 /// One row of `P/event-counts/`: every active city, not paginated.
 public struct CityEventCount: Sendable, Hashable, Codable {
+    /// The city's id (`id`).
     public var id: Int64
+    /// The city's slug (`slug`).
     public var slug: String
+    /// The city's name (`name`).
     public var name: String
+    /// The city's events that count under the ``EventCountFilter`` asked for (`event_count`).
     public var eventCount: Int
 
+    /// Creates a row from its parts.
     public init(id: Int64, slug: String, name: String, eventCount: Int) {
         self.id = id
         self.slug = slug
@@ -245,6 +286,7 @@ public struct CityEventCount: Sendable, Hashable, Codable {
 /// Buckets are numbered (days since 1970-01-01, weeks since Monday 1969-12-29, months since year
 /// 0), so how many a window holds is arithmetic: it is known before any bucket is built.
 public enum CountInterval: String, Sendable, CaseIterable {
+    /// Days from midnight UTC, weeks from Monday midnight UTC, or calendar months from the 1st.
     case day, week, month
 
     /// The start of the bucket holding `date`.
@@ -303,11 +345,20 @@ public enum CountInterval: String, Sendable, CaseIterable {
     }
 }
 
+/// One bucket of a histogram: the scheduled events overlapping `[start, end)`. An event spanning
+/// several buckets counts in each.
 public struct CountBucket: Sendable, Hashable {
+    /// The bucket's start: the window's `from` for the first bucket, else where its day, week or
+    /// month starts.
     public var start: Date
+    /// The bucket's end, excluded: where the next day, week or month starts, or the window's `to`
+    /// for the last bucket.
     public var end: Date
+    /// The scheduled events of the chosen categories that start before ``end`` and end after
+    /// ``start``.
     public var count: Int
 
+    /// Creates a bucket from its parts.
     public init(start: Date, end: Date, count: Int) {
         self.start = start
         self.end = end
@@ -315,12 +366,16 @@ public struct CountBucket: Sendable, Hashable {
     }
 }
 
-/// What a bulk upsert changed.
+/// What a bulk upsert changed; the API answers it as `{"created", "updated", "unchanged"}`.
 public struct UpsertSummary: Sendable, Hashable, Codable {
+    /// Items whose external id was new.
     public var created: Int
+    /// Items that changed a stored event's city, category, times or status.
     public var updated: Int
+    /// Items equal to the stored event: nothing was written for them.
     public var unchanged: Int
 
+    /// Creates a summary; all counts are 0 by default.
     public init(created: Int = 0, updated: Int = 0, unchanged: Int = 0) {
         self.created = created
         self.updated = updated

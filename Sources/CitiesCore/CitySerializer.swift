@@ -27,6 +27,7 @@ public struct CitySerializer: Sendable {
         Field.longitude, Field.population, Field.isActive, Field.alternateNames, Field.eventCount, Field.createdAt, Field.updatedAt,
     ]
 
+    /// Creates a serializer; it holds no state.
     public init() {}
 
     /// Validates a create (`instance == nil`), a full update (PUT) or, with `partial`, a PATCH of
@@ -111,19 +112,33 @@ public struct CitySerializer: Sendable {
 
 /// A city as the API shows it: snake_case keys, nulls written out, UTC timestamps with microseconds.
 public struct CityRepresentation: Sendable, Hashable, Codable {
+    /// `id`: the city's primary key.
     public var id: Int64
+    /// `slug`: the city's URL slug.
     public var slug: String
+    /// `name`.
     public var name: String
+    /// `country_code`: ISO 3166-1 alpha-2, upper case.
     public var countryCode: String
+    /// `region`; `null` when the city has none.
     public var region: String?
+    /// `timezone`: an IANA time zone name.
     public var timezone: String
+    /// `latitude` in degrees; `null` when the city has no coordinates.
     public var latitude: Double?
+    /// `longitude` in degrees; `null` when the city has no coordinates.
     public var longitude: Double?
+    /// `population`; `null` when unknown.
     public var population: Int64?
+    /// `is_active`.
     public var isActive: Bool
+    /// `alternate_names`: the city's other names, `[]` when none.
     public var alternateNames: [String]
+    /// `event_count`: the count given to ``CitySerializer/representation(of:eventCount:)``.
     public var eventCount: Int
+    /// `created_at`, e.g. `2026-11-24T19:36:47.123456Z`.
     public var createdAt: String
+    /// `updated_at`, e.g. `2026-11-24T19:36:47.123456Z`.
     public var updatedAt: String
 
     enum CodingKeys: String, CodingKey {

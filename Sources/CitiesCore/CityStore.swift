@@ -4,14 +4,26 @@ import Foundation
 /// ``InMemoryCitiesStore`` here, `PostgresCitiesStore` and `LiveCitiesStore` in CitiesPG; one
 /// contract test suite runs on all.
 ///
-/// A create whose draft has no slug gets the first free one of ``CityDraft/slugCandidates``, even
-/// when other creates race it; an update without a slug keeps the city's. A slug given explicitly
-/// that another city has throws ``ValidationErrors`` on `slug`.
+/// A create whose draft has no slug gets the first free one of the slugs derived from its name,
+/// region and country (see ``CityDraft/slug``), even when other creates race it; an update without
+/// a slug keeps the city's. A slug given explicitly that another city has throws
+/// ``ValidationErrors`` on `slug`.
 public protocol CityStore: Sendable {
+    /// The cities matching `query`, ordered and cut to its page, and how many match in all; each
+    /// city comes with its scheduled events not over at `now` (`ends_at > now`).
     func list(_ query: CityListQuery, now: Date) async throws -> CityPage
+    /// The city with this id and its scheduled events not over at `now` (`ends_at > now`); nil when
+    /// no city has that id.
     func city(id: Int64, now: Date) async throws -> CityWithEventCount?
+    /// Stores `draft` as a new city, stamping `created_at` and `updated_at`, and returns it.
+    ///
+    /// The draft is validated and normalised by ``CitySerializer/validate(_:)``, whose
+    /// ``ValidationErrors`` are thrown as they are; a slug another city has throws on `slug`
+    /// (`city with this slug already exists.`). `PostgresCitiesStore` tries 10,000 derived slugs at
+    /// most, then throws on `slug` too.
     func create(_ draft: CityDraft) async throws -> City
-    /// nil when no city has that id.
+    /// Replaces every field of the city with `draft`, validated as ``create(_:)`` validates it, and
+    /// stamps `updated_at`; a draft without a slug keeps the city's. nil when no city has that id.
     func update(id: Int64, with draft: CityDraft) async throws -> City?
     /// false when no city has that id. Its events go with it.
     func delete(id: Int64) async throws -> Bool
@@ -20,7 +32,14 @@ public protocol CityStore: Sendable {
 /// Storage of events. A bulk upsert is atomic: all items are applied or none, and items naming an
 /// unknown city fail with errors aligned to the input.
 public protocol EventStore: Sendable {
+    /// Creates the events whose ``Event/externalID`` is new and replaces the others.
+    ///
+    /// The events are stored as given: validate them with ``EventSerializer`` first. Throws
+    /// ``BulkValidationErrors/items(_:)``, with nothing written, when an external id appears twice
+    /// (on the repeat's `id`) or an event names a city that does not exist (on `city`:
+    /// `Invalid pk "7" - object does not exist.`).
     func upsert(_ events: [Event]) async throws -> UpsertSummary
+    /// Deletes the event with this external id; false when there is none.
     func delete(externalID: String) async throws -> Bool
 }
 

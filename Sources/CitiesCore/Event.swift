@@ -1,20 +1,31 @@
 import Foundation
 
+/// Whether an event takes place (`status`); only scheduled events count.
 public enum EventStatus: String, Sendable, Hashable, CaseIterable, Codable {
+    /// The event takes place: it counts while it is not over. The default.
     case scheduled
+    /// The event was called off: it is kept, but never counted.
     case cancelled
 }
 
 /// An event as the cities service knows it, keyed by the events service's id.
 public struct Event: Sendable, Hashable {
+    /// The events service's id of the event (`id`), 1–255 characters: what an upsert matches on.
     public var externalID: String
+    /// The id of the city the event takes place in (`city`); an upsert refuses an unknown one.
     public var cityID: Int64
-    /// A short slug such as `concert`.
+    /// A short slug such as `concert` (`category`), at most 50 characters.
     public var category: String
+    /// When the event starts (`starts_at`).
     public var startsAt: Date
+    /// When the event ends (`ends_at`), not before ``startsAt``. It counts as current while
+    /// `ends_at > now`.
     public var endsAt: Date
+    /// Whether the event takes place (`status`).
     public var status: EventStatus
 
+    /// Creates an event from its parts, scheduled by default, without validating them
+    /// (``EventSerializer`` validates request bodies).
     public init(externalID: String, cityID: Int64, category: String, startsAt: Date, endsAt: Date, status: EventStatus = .scheduled) {
         self.externalID = externalID
         self.cityID = cityID

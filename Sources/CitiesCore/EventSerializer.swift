@@ -17,8 +17,17 @@ public struct EventSerializer: Sendable {
 
     package static let fields: [FieldDescription] = [Field.id, Field.city, Field.category, Field.startsAt, Field.endsAt, Field.status]
 
+    /// Creates a serializer; it holds no state.
     public init() {}
 
+    /// Validates one event, every field error at once, and returns it.
+    ///
+    /// `id` (up to 255 characters), `city` (an integer, at least 1), `category` (a slug of up to 50
+    /// characters), `starts_at` and `ends_at` (RFC 3339 date-times, e.g. `2026-03-01T19:00:00+01:00`)
+    /// are required; `status` is `scheduled` (the default) or `cancelled`. `ends_at` before
+    /// `starts_at` is a `non_field_errors` error. Whether the city exists is checked by the store
+    /// (``EventStore/upsert(_:)``), not here. A value that is not a JSON object throws on
+    /// `non_field_errors` (`Invalid data. Expected a dictionary, but got list.` for an array).
     public func validate(_ data: JSONValue) throws(ValidationErrors) -> Event {
         guard case .object(let object) = data else { throw FieldReader.expectedObject(got: data) }
         var reader = FieldReader(object: object, partial: false)
@@ -43,6 +52,10 @@ public struct EventSerializer: Sendable {
 
     /// Validates a bulk body: a JSON array of events. Errors come back aligned with the input, one
     /// object per item (empty for valid items), as DRF's list serializer reports them.
+    ///
+    /// A body that is not an array, or has more than `maximumCount` items, throws
+    /// ``BulkValidationErrors/notAList(_:)``. Invalid items throw ``BulkValidationErrors/items(_:)``;
+    /// when every item is valid, an external id that appears twice does, on the repeat's `id`.
     public func validateList(_ data: JSONValue, maximumCount: Int) throws(BulkValidationErrors) -> [Event] {
         guard case .array(let items) = data else {
             throw .notAList("Expected a list of items but got type \"\(data.pythonTypeName)\".")
@@ -65,6 +78,8 @@ public struct EventSerializer: Sendable {
         return events
     }
 
+    /// The JSON a client reads: `id`, `city`, `category`, `starts_at`, `ends_at` (in UTC with
+    /// microseconds, e.g. `2026-11-24T19:36:47.123456Z`) and `status`.
     public func representation(of event: Event) -> JSONValue {
         .object([
             "id": .string(event.externalID),
@@ -93,6 +108,8 @@ public struct EventSerializer: Sendable {
 /// Errors of a bulk write: the body is not a list (DRF: `{"non_field_errors": [...]}`), or some items
 /// are invalid (DRF: a list of per-item error objects, aligned with the input).
 public enum BulkValidationErrors: Error, Sendable, Hashable {
+    /// The body as a whole is refused (not an array, or too many items), with DRF's message.
     case notAList(String)
+    /// One ``ValidationErrors`` per input item, in input order, empty for the valid ones.
     case items([ValidationErrors])
 }

@@ -9,6 +9,8 @@ public actor InMemoryCitiesStore: CityStore, EventStore, EventCountQuery {
     private var nextID: Int64 = 1
     private let clock: @Sendable () -> Date
 
+    /// Creates an empty store; `clock` stamps `created_at` and `updated_at` (reads take their
+    /// `now` as a parameter).
     public init(clock: @escaping @Sendable () -> Date = Date.init) {
         self.clock = clock
     }

@@ -4,17 +4,23 @@
 /// (`Expecting value: line 1 column 1 (char 0)`). Nesting is bounded, so a hostile body cannot
 /// exhaust the stack.
 public struct JSONParser {
+    /// Why a body is not JSON; the API answers 400 `JSON parse error - ` and the description.
     public struct SyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
         /// Python's wording, with the position in characters.
         public let description: String
     }
 
+    /// How deeply arrays and objects may nest; a deeper body throws ``SyntaxError``.
     public static let maximumDepth = 512
 
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
 
+    /// Parses a whole body: one JSON value, with only JSON whitespace around it.
+    ///
+    /// Invalid UTF-8 in strings is replaced with U+FFFD rather than refused: check the encoding
+    /// first (the API refuses such a body before parsing it).
     public static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
         var parser = JSONParser(bytes: bytes)
         parser.skipWhitespace()

@@ -1,12 +1,20 @@
 /// Any JSON value, as a request body arrives: serializers validate it field by field, so a wrong
 /// type becomes a field error instead of a decoding failure for the whole body.
 public enum JSONValue: Sendable, Hashable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// An integer that fits `Int64`: from ``JSONParser``, a number written without fraction or exponent.
     case integer(Int64)
+    /// Any other number; from ``JSONParser``, one with a fraction or an exponent (`1.0`, `1e3`) or
+    /// beyond `Int64`.
     case number(Double)
+    /// A string; ``JSONParser`` refuses an unpaired surrogate escape, which no Swift string holds.
     case string(String)
+    /// An array, in order.
     case array([JSONValue])
+    /// An object; its keys are unordered, and ``JSONParser`` keeps a repeated key's last value.
     case object([String: JSONValue])
 
     /// The name DRF uses in "Expected a dictionary, but got list."

@@ -13,6 +13,8 @@ import Synchronization
 /// PostgreSQL refuses to run as root: when started as root, the cluster belongs to and runs as the
 /// `postgres` user (or `nobody`).
 public final class EmbeddedPostgres: Sendable {
+    /// Where a cluster lives and how it is reached; ``throwaway(port:listensOnTCP:)`` and
+    /// ``persistent(at:port:listensOnTCP:)`` make the usual ones.
     public struct Configuration: Sendable, Hashable {
         /// Holds `data/` (the cluster), `socket/` and `postgres.log`.
         public var directory: URL
@@ -20,9 +22,12 @@ public final class EmbeddedPostgres: Sendable {
         public var isThrowaway: Bool
         /// The port in the socket's name, and on 127.0.0.1 when ``listensOnTCP``.
         public var port: Int
+        /// Also listen on 127.0.0.1 (for tools outside this process); the unix socket always works.
         public var listensOnTCP: Bool
+        /// The role `initdb` creates and every connection uses; trusted, so it needs no password.
         public var superuser: String
 
+        /// By default port 5432, socket only, superuser `postgres`.
         public init(directory: URL, isThrowaway: Bool, port: Int = 5432, listensOnTCP: Bool = false, superuser: String = "postgres") {
             self.directory = directory
             self.isThrowaway = isThrowaway
@@ -40,12 +45,15 @@ public final class EmbeddedPostgres: Sendable {
             return Configuration(directory: URL(fileURLWithPath: String(cString: path)), isThrowaway: true, port: port, listensOnTCP: listensOnTCP)
         }
 
+        /// A cluster kept in `directory` across runs, with fsync on; created on first start.
         public static func persistent(at directory: URL, port: Int = 5432, listensOnTCP: Bool = false) -> Configuration {
             Configuration(directory: directory.standardizedFileURL, isThrowaway: false, port: port, listensOnTCP: listensOnTCP)
         }
     }
 
+    /// The cluster's folder, port and superuser.
     public let configuration: Configuration
+    /// The server programs the cluster runs with, found when it started.
     public let binaries: PostgresBinaries
     /// The unprivileged user the server runs as when this process is root.
     private let serverUser: String?
@@ -57,8 +65,11 @@ public final class EmbeddedPostgres: Sendable {
     }
     private let logger: Logger
 
+    /// The cluster itself (`PGDATA`): `data/` in the configured folder.
     public var dataDirectory: URL { configuration.directory.appending(path: "data") }
+    /// Where the server's unix socket is (`socket/`): the `host` of ``connectionConfiguration(database:)``.
     public var socketDirectory: URL { configuration.directory.appending(path: "socket") }
+    /// The server's log (`postgres.log`): look here when it does not start.
     public var logFile: URL { configuration.directory.appending(path: "postgres.log") }
 
     private init(configuration: Configuration, binaries: PostgresBinaries, serverUser: String?, logger: Logger) {

@@ -1,11 +1,21 @@
 import CitiesPG
 /// Why a private PostgreSQL cluster could not be created, started or stopped.
 public enum EmbeddedPostgresError: Error, Sendable, CustomStringConvertible {
+    /// No folder holds `initdb`, `pg_ctl` and `postgres` (see ``PostgresBinaries/locate(environment:)``):
+    /// install the PostgreSQL server.
     case binariesNotFound
+    /// A program or system call failed: `status` is its exit status (128 + signal when killed) or
+    /// error number, `output` what it printed or the error's text. ``EmbeddedPostgres/logFile`` may
+    /// say more.
     case commandFailed(command: String, status: Int32, output: String)
+    /// The socket's path exceeds the 107 bytes a unix socket allows: use a shorter folder.
     case socketPathTooLong(String)
+    /// Running as root, and neither `postgres` nor `nobody` exists to run the server: create one.
     case noUnprivilegedUser
+    /// A server already runs on the data directory: stop it or use another folder.
     case alreadyRunning(dataDirectory: String)
+    /// Running as root, the server's user cannot reach the cluster folder: make the folders above
+    /// it searchable (`chmod o+x`) or move the cluster.
     case directoryNotAccessible(path: String, user: String)
 
     public var description: String {

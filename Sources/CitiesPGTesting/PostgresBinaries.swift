@@ -3,12 +3,18 @@ import Foundation
 
 /// Where the PostgreSQL server programs (`initdb`, `pg_ctl`, `postgres`) live.
 public struct PostgresBinaries: Sendable, Hashable {
+    /// The folder holding the programs, e.g. `/usr/lib/postgresql/16/bin`.
     public let directory: URL
 
+    /// `initdb`, which creates a cluster.
     public var initdb: URL { directory.appending(path: "initdb") }
+    /// `pg_ctl`, which starts, stops and restarts the server.
     public var pgCtl: URL { directory.appending(path: "pg_ctl") }
+    /// `postgres`, the server itself.
     public var postgres: URL { directory.appending(path: "postgres") }
 
+    /// Programs in `directory`, which is not checked; ``locate(environment:)`` finds a folder that
+    /// holds all three.
     public init(directory: URL) {
         self.directory = directory
     }

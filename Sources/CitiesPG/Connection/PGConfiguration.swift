@@ -8,6 +8,8 @@ import Foundation
 /// `sslrootcert`) included. Anything the string leaves out comes from the standard `PG*` environment
 /// variables, as with `psql`.
 public struct PGConfiguration: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// A `postgres://` URL or a `key=value` conninfo string; empty leaves everything to the `PG*`
+    /// variables and libpq's defaults. It may hold a password: log ``redactedDescription`` instead.
     public var connectionString: String
     /// Reported to the server as `application_name` unless the connection string sets one.
     public var applicationName: String
@@ -27,6 +29,9 @@ public struct PGConfiguration: Sendable, Hashable, CustomStringConvertible, Cust
     /// (instead of binding parameters) would otherwise grow every session without bound.
     public var preparedStatementCapacity: Int
 
+    /// By default: `citiesd` as application name, a 5 s connect timeout, the server's
+    /// `statement_timeout` and `lock_timeout`, no response timeout, 256 prepared statements per
+    /// connection. Nothing is checked here; ``validate()`` checks the connection string.
     public init(
         _ connectionString: String = "",
         applicationName: String = "citiesd",
@@ -45,7 +50,8 @@ public struct PGConfiguration: Sendable, Hashable, CustomStringConvertible, Cust
         self.preparedStatementCapacity = preparedStatementCapacity
     }
 
-    /// `DATABASE_URL` when set, else libpq's `PG*` variables and defaults.
+    /// `DATABASE_URL` when set, else libpq's `PG*` variables and defaults. Only `DATABASE_URL` is read
+    /// from `environment`: libpq reads the `PG*` variables from the process's environment.
     public static func fromEnvironment(_ environment: [String: String]) -> PGConfiguration {
         PGConfiguration(environment["DATABASE_URL"] ?? "")
     }

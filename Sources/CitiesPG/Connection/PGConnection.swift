@@ -10,9 +10,11 @@ import Foundation
 /// The socket is driven through libpq's non-blocking API, waiting with `poll`, so that with a
 /// ``PGConfiguration/responseTimeout`` a server that stops answering (hung, frozen, cut off
 /// without a reset) costs at most that long: the connection is then abandoned and the call throws
-/// ``PGError/responseTimeout(_:)``. `statement_timeout` cannot do this; it needs the server.
+/// ``PGError/Code/responseTimeout``. `statement_timeout` cannot do this; it needs the server.
 public final class PGConnection: @unchecked Sendable {
     private let handle: OpaquePointer
+    /// What the connection was opened with; its response timeout and prepared-statement capacity
+    /// apply to every call.
     public let configuration: PGConfiguration
     /// Prepared statements by statement text and parameter types, at most
     /// ``PGConfiguration/preparedStatementCapacity``; the least recently used one is deallocated

@@ -1,9 +1,13 @@
 import Foundation
 
 /// The raw bytes of one non-NULL result field in binary format, with the column's type.
+///
+/// The bytes belong to the ``PGResult``: a cell is only valid during the `decode(from:)` call it is
+/// passed to.
 public struct PGCell {
     package let bytes: UnsafeRawBufferPointer
     package let typeOID: UInt32
+    /// The column's name in the result; decoding errors name it.
     public let columnName: String
 
     func mismatch<T>(_ type: T.Type) -> PGError {
@@ -18,22 +22,27 @@ public struct PGCell {
 
 /// A Swift type that can be read from a result column.
 public protocol PGDecodable: Sendable {
+    /// Reads a non-NULL field; throws ``PGError/Code/decoding`` when the column's type is not one
+    /// this type reads, or its bytes are malformed.
     static func decode(from cell: PGCell) throws -> Self
     /// What a SQL NULL becomes; non-optional types throw.
     static func decodeNull(columnName: String) throws -> Self
 }
 
 extension PGDecodable {
+    /// Throws ``PGError/Code/decoding``: a non-optional type has no value for NULL.
     public static func decodeNull(columnName: String) throws -> Self {
         throw PGError.decoding(column: columnName, expected: "\(Self.self)", found: "NULL")
     }
 }
 
+/// A nullable column: NULL reads as `nil`, any other value as `Wrapped` reads it.
 extension Optional: PGDecodable where Wrapped: PGDecodable {
     public static func decode(from cell: PGCell) throws -> Wrapped? { try Wrapped.decode(from: cell) }
     public static func decodeNull(columnName: String) throws -> Wrapped? { nil }
 }
 
+/// Reads `int2`.
 extension Int16: PGDecodable {
     public static func decode(from cell: PGCell) throws -> Int16 {
         guard cell.typeOID == PGTypeOID.int2, let value = cell.bigEndianInteger(Int16.self) else {
@@ -43,6 +52,7 @@ extension Int16: PGDecodable {
     }
 }
 
+/// Reads `int4` and `int2`.
 extension Int32: PGDecodable {
     public static func decode(from cell: PGCell) throws -> Int32 {
         switch cell.typeOID {
@@ -55,6 +65,7 @@ extension Int32: PGDecodable {
     }
 }
 
+/// Reads `int8`, `int4` and `int2`.
 extension Int64: PGDecodable {
     public static func decode(from cell: PGCell) throws -> Int64 {
         switch cell.typeOID {
@@ -67,12 +78,14 @@ extension Int64: PGDecodable {
     }
 }
 
+/// Reads `int8`, `int4` and `int2`.
 extension Int: PGDecodable {
     public static func decode(from cell: PGCell) throws -> Int {
         do { return Int(try Int64.decode(from: cell)) } catch { throw cell.mismatch(Int.self) }
     }
 }
 
+/// Reads `float8` and `float4`; `numeric` is refused: cast it to `float8` in the query.
 extension Double: PGDecodable {
     public static func decode(from cell: PGCell) throws -> Double {
         switch cell.typeOID {
@@ -86,6 +99,7 @@ extension Double: PGDecodable {
     }
 }
 
+/// Reads `bool`.
 extension Bool: PGDecodable {
     public static func decode(from cell: PGCell) throws -> Bool {
         guard cell.typeOID == PGTypeOID.bool, cell.bytes.count == 1 else { throw cell.mismatch(Bool.self) }
@@ -93,6 +107,8 @@ extension Bool: PGDecodable {
     }
 }
 
+/// Reads `text`, `varchar`, `bpchar` (blank-padded as stored), `name`, `unknown`, `json` and `jsonb`
+/// (as JSON text). Other types, `uuid` and numbers among them, are refused: cast them to `text` in the query.
 extension String: PGDecodable {
     static let textTypes: Set<UInt32> = [
         PGTypeOID.text, PGTypeOID.varchar, PGTypeOID.bpchar, PGTypeOID.name,
@@ -110,6 +126,8 @@ extension String: PGDecodable {
     }
 }
 
+/// Reads `timestamptz`, `timestamp` (taken as UTC) and `date` (its midnight, UTC); `infinity` and
+/// `-infinity` are refused.
 extension Date: PGDecodable {
     public static func decode(from cell: PGCell) throws -> Date {
         switch cell.typeOID {
@@ -127,6 +145,7 @@ extension Date: PGDecodable {
     }
 }
 
+/// Reads `uuid`.
 extension UUID: PGDecodable {
     public static func decode(from cell: PGCell) throws -> UUID {
         guard cell.typeOID == PGTypeOID.uuid, cell.bytes.count == 16 else { throw cell.mismatch(UUID.self) }
@@ -135,6 +154,7 @@ extension UUID: PGDecodable {
     }
 }
 
+/// Reads `bytea`.
 extension Array: PGDecodable where Element == UInt8 {
     public static func decode(from cell: PGCell) throws -> [UInt8] {
         guard cell.typeOID == PGTypeOID.bytea else { throw cell.mismatch([UInt8].self) }

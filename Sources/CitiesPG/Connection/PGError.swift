@@ -32,8 +32,8 @@ public struct PGError: Error, Sendable, CustomStringConvertible {
         public static let poolTimeout = Code(.poolTimeout)
         /// The pool was closed, e.g. during shutdown.
         public static let poolClosed = Code(.poolClosed)
-        /// The server did not answer within ``PGConfiguration/responseTimeout``; the connection was
-        /// abandoned.
+        /// The server did not answer within ``PGConfiguration/responseTimeout`` (or before the task's
+        /// `PGPool.deadline`); the connection was abandoned.
         public static let responseTimeout = Code(.responseTimeout)
         /// libpq answered something the client did not expect (out of memory, protocol state).
         public static let unexpected = Code(.unexpected)
@@ -41,6 +41,7 @@ public struct PGError: Error, Sendable, CustomStringConvertible {
         public var description: String { base.rawValue }
     }
 
+    /// The kind of failure: compare it with `==`, or `switch` over it with a `default`.
     public let code: Code
     /// The server's diagnostics, when the server reported the error.
     public let serverError: PGServerError?
@@ -55,6 +56,8 @@ public struct PGError: Error, Sendable, CustomStringConvertible {
     /// The server's SQLSTATE, when the server reported the error.
     public var sqlState: String? { serverError?.sqlState }
 
+    /// True for ``Code/responseTimeout``: the connection was abandoned mid-exchange, so a `COMMIT` (or
+    /// a statement outside a transaction) that was in flight may or may not have taken effect.
     public var isResponseTimeout: Bool { code == .responseTimeout }
 
     /// True when the database is unavailable rather than the request being wrong: HTTP callers

@@ -4,7 +4,9 @@ import CLibPQ
 /// it never changes after creation, so it may be shared across threads.
 public final class PGResult: @unchecked Sendable {
     private let handle: OpaquePointer
+    /// The columns' names, in order, as the statement labels them; a name may repeat.
     public let columnNames: [String]
+    /// Rows returned: 0 for a statement that returns none (see ``affectedRows``).
     public let rowCount: Int
 
     init(_ handle: OpaquePointer) {
@@ -18,8 +20,10 @@ public final class PGResult: @unchecked Sendable {
     /// Rows touched by INSERT/UPDATE/DELETE/COPY, or returned by SELECT.
     public var affectedRows: Int { Int(String(cString: PQcmdTuples(handle))) ?? rowCount }
 
+    /// Every row, in the order the server sent them.
     public var rows: [PGRow] { (0..<rowCount).map { PGRow(result: self, index: $0) } }
 
+    /// The first row; nil when there is none.
     public var first: PGRow? { rowCount > 0 ? PGRow(result: self, index: 0) : nil }
 
     func columnIndex(named name: String) -> Int? { columnNames.firstIndex(of: name) }
@@ -33,11 +37,13 @@ public final class PGResult: @unchecked Sendable {
     }
 }
 
-/// One row of a ``PGResult``.
+/// One row of a ``PGResult``, which it keeps alive.
 public struct PGRow: Sendable {
     let result: PGResult
     let index: Int
 
+    /// The field of the 0-based `column` as `T`. Throws ``PGError/Code/decoding`` when there is no
+    /// such column, the field is NULL and `T` is not optional, or `T` cannot read the column's type.
     public func decode<T: PGDecodable>(_ type: T.Type, at column: Int) throws -> T {
         guard result.columnNames.indices.contains(column) else {
             throw PGError.decoding(column: "#\(column)", expected: "\(T.self)", found: "no such column")
@@ -45,6 +51,7 @@ public struct PGRow: Sendable {
         return try result.decode(type, row: index, column: column)
     }
 
+    /// The field of the first column named `column` as `T`; throws as ``decode(_:at:)`` does.
     public func decode<T: PGDecodable>(_ type: T.Type, named column: String) throws -> T {
         guard let position = result.columnIndex(named: column) else {
             throw PGError.decoding(column: column, expected: "\(T.self)", found: "no such column")

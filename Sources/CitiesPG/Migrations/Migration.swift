@@ -7,14 +7,22 @@ public struct Migration: Sendable, Hashable {
     /// `CREATE INDEX CONCURRENTLY`. Each statement then commits on its own.
     public static let noTransactionMarker = "-- citiesd:no-transaction"
 
+    /// The `NNNN` prefix: unique among the migrations, and the order they apply in.
     public let version: Int
+    /// The part between the first underscore and `.sql`, e.g. `initial_schema`.
     public let name: String
+    /// The file's name, e.g. `0001_initial_schema.sql`.
     public let fileName: String
+    /// The file's text; it runs one statement at a time.
     public let sql: String
     /// SHA-256 of the file's bytes, hex: an applied migration whose file changed is drift.
     public let checksum: String
+    /// False when a line of the file is ``noTransactionMarker`` alone.
     public let runsInTransaction: Bool
 
+    /// Reads one migration file; throws ``MigrationError/invalidFileName(_:)`` unless the name is
+    /// `NNNN_description.sql` with a positive version, ``MigrationError/invalidEncoding(_:)`` unless
+    /// `contents` is UTF-8.
     public init(fileName: String, contents: [UInt8]) throws {
         guard fileName.hasSuffix(".sql"),
               let underscore = fileName.firstIndex(of: "_"),

@@ -1,7 +1,10 @@
 /// Why the migration runner stopped.
 public enum MigrationError: Error, Sendable, CustomStringConvertible {
+    /// A file is not named `NNNN_description.sql` with a positive version: rename it.
     case invalidFileName(String)
+    /// A file is not valid UTF-8: save it as UTF-8.
     case invalidEncoding(String)
+    /// Several files, listed, have the same version: renumber all but one (the one applied, if any).
     case duplicateVersion(Int, [String])
     /// Applied migrations whose files have changed since (checksum drift).
     case drift([Migration])

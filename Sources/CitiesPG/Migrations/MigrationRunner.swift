@@ -12,9 +12,12 @@ public struct MigrationRunner: Sendable {
     /// Key of the session-level advisory lock ("citiesd" in ASCII).
     package static let advisoryLockKey: Int64 = 0x0063_6974_6965_7364
 
+    /// The migrations this binary knows, applied in array order.
     public let migrations: [Migration]
+    /// Gets a line per migration applied and a warning per applied migration it does not know.
     public let logger: Logger
 
+    /// Pass `migrations` in version order, as ``Migration/bundled()`` returns them.
     public init(migrations: [Migration], logger: Logger = Logger(label: "citiesd.migrations")) {
         self.migrations = migrations
         self.logger = logger

@@ -12,6 +12,7 @@ import Synchronization
 /// run libpq. Connections open lazily; an idle connection found broken (server restarted) is replaced
 /// before use, and one that broke during use is dropped when it comes back.
 public final class PGPool: Sendable {
+    /// The pool's size and timeouts, fixed for its lifetime.
     public let configuration: PGPoolConfiguration
     private let threads: NIOThreadPool
     private let state = Mutex(State())
@@ -52,6 +53,9 @@ public final class PGPool: Sendable {
     /// ``PGError/responseTimeout(_:)``.
     @TaskLocal package static var deadline: ContinuousClock.Instant?
 
+    /// Starts the pool's `maxConnections + 1` threads; no connection opens until a caller needs one,
+    /// so an unreachable server shows only then. ``close()`` (or running it as a `Service`) stops
+    /// the threads.
     public init(configuration: PGPoolConfiguration, logger: Logger = Logger(label: "citiesd.postgres")) {
         self.configuration = configuration
         self.logger = logger
@@ -61,6 +65,12 @@ public final class PGPool: Sendable {
     }
 
     /// Runs `body` with a connection on one of the pool's threads.
+    ///
+    /// Throws what `body` throws, or ``PGError/Code/poolTimeout`` when no connection became free
+    /// within ``PGPoolConfiguration/acquireTimeout`` (or the task's `PGPool.deadline`),
+    /// ``PGError/Code/poolClosed`` once the pool is closed, ``PGError/Code/connectionFailed`` when a
+    /// connection had to be opened and could not be, and `CancellationError` when the task is
+    /// cancelled while waiting. Once `body` runs, cancelling the task does not interrupt it.
     @discardableResult
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
         let deadline = Self.deadline
@@ -113,7 +123,7 @@ public final class PGPool: Sendable {
         fatalError("unreachable")
     }
 
-    /// Closes idle connections, fails waiting callers with ``PGError/poolClosed`` and stops the
+    /// Closes idle connections, fails waiting callers with ``PGError/Code/poolClosed`` and stops the
     /// pool's threads once the closures running now have finished.
     public func close() async {
         let (idle, waiters) = state.withLock { state -> ([PGConnection], [Waiter]) in

@@ -4,10 +4,10 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// ``CitiesRepository`` on PostgreSQL whose hot reads — the city list, one city, the current event
-/// counts — come from a ``CityCountsState`` in memory, so their cost does not grow with the events.
+/// `CitiesRepository` on PostgreSQL whose hot reads — the city list, one city, the current event
+/// counts — come from a `CityCountsState` in memory, so their cost does not grow with the events.
 ///
-/// The state is loaded once from ``event_day_counts`` and then moved by the changes every writer
+/// The state is loaded once from `event_day_counts` and then moved by the changes every writer
 /// (any replica, any SQL) leaves in `event_count_changes`, read every `pollInterval` by transaction
 /// id: each refresh runs in one REPEATABLE READ snapshot and applies exactly the transactions that
 /// snapshot sees and earlier refreshes did not, so no change is missed or applied twice, whatever
@@ -15,10 +15,12 @@ import Synchronization
 /// event ending before its horizon, read ahead with an index range scan on `ends_at`.
 ///
 /// Writes go to ``PostgresCitiesStore`` and refresh before returning, so a client reads its own
-/// writes; concurrent writers share refreshes (``RefreshCoalescer``). Any replica prunes the change
-/// log (``pruneChanges()``). Windows and histograms are answered by ``PostgresCitiesStore`` from the day counts.
+/// writes; concurrent writers share refreshes (`RefreshCoalescer`). Any replica running it prunes the
+/// change log. Windows and histograms are answered by ``PostgresCitiesStore`` from the day counts.
 /// Run it as a `Service` (after the pool) to keep polling.
 public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
+    /// How often a ``LiveCitiesStore`` polls, how far ahead it reads, and how long the change log
+    /// is kept.
     public struct Configuration: Sendable {
         /// How often changes from other writers are looked for: the bound on their staleness.
         public var pollInterval: Duration = .milliseconds(20)
@@ -32,12 +34,16 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
         public var changeRetention: TimeInterval = 600
         /// How often a polling replica prunes expired changes, at most `pruneBatch` rows at a time.
         public var pruneInterval: TimeInterval = 60
+        /// Change-log rows deleted per statement; a full batch makes the next poll prune again.
         public var pruneBatch = 10_000
 
+        /// Polls every 20 ms, retries after at most 2 s, looks 1 hour ahead, keeps changes for
+        /// 10 minutes and prunes every minute.
         public init() {}
     }
 
     let database: PostgresCitiesStore
+    /// The timings it was created with.
     public let configuration: Configuration
     private let state = Mutex<CityCountsState?>(nil)
     /// Only refreshes change it, and they never overlap (``RefreshCoalescer``); read at the start of
@@ -59,6 +65,8 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
         var refreshedAt: Date
     }
 
+    /// Reads nothing yet: the first read, ``refresh()`` or ``run()`` loads the state. `clock` dates
+    /// refreshes and pruning (tests pass one they move); reads use the `now` they are given.
     public init(pool: PGPool, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "citiesd.counts"),
                 clock: @escaping @Sendable () -> Date = Date.init) {
         self.database = PostgresCitiesStore(pool: pool)
@@ -120,20 +128,28 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
 
     // MARK: Reads
 
-    public func readVersion(now: Date) async throws -> UInt64? {
+    /// The version of the state moved on to `now`; nil when `now` is in the past and PostgreSQL
+    /// answers instead.
+    package func readVersion(now: Date) async throws -> UInt64? {
         try await current(now: now)?.version
     }
 
+    /// From the state in memory, moved on to `now`. A `now` more than a second before the state's
+    /// time (a question about the past) is answered by ``PostgresCitiesStore`` instead. Refreshes
+    /// first on the first call, and when `now` is past what the state looked ahead to.
     public func list(_ query: CityListQuery, now: Date) async throws -> CityPage {
         guard let state = try await current(now: now) else { return try await database.list(query, now: now) }
         return state.page(query)
     }
 
+    /// From memory as ``list(_:now:)`` is, or from ``PostgresCitiesStore`` for a `now` in the past.
     public func city(id: Int64, now: Date) async throws -> CityWithEventCount? {
         guard let state = try await current(now: now) else { return try await database.city(id: id, now: now) }
         return state.city(id: id)
     }
 
+    /// Without a window, from memory as ``list(_:now:)`` is; a window is counted by
+    /// ``PostgresCitiesStore``.
     public func eventCounts(_ filter: EventCountFilter, countryCode: String?, now: Date) async throws -> [CityEventCount] {
         guard filter.window == nil, let state = try await current(now: now) else {
             return try await database.eventCounts(filter, countryCode: countryCode, now: now)
@@ -141,28 +157,36 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
         return state.eventCounts(categories: filter.categories, countryCode: countryCode)
     }
 
+    /// Always from ``PostgresCitiesStore``'s day counts: the state in memory keeps no history.
     public func histogram(cityID: Int64, interval: CountInterval, from: Date, to: Date, categories: Set<String>) async throws -> [CountBucket]? {
         try await database.histogram(cityID: cityID, interval: interval, from: from, to: to, categories: categories)
     }
 
     // MARK: Writes
 
+    /// Writes through ``PostgresCitiesStore``, then refreshes, so this replica's reads include the
+    /// new city once it returns. A failed refresh throws, although the write has committed.
     public func create(_ draft: CityDraft) async throws -> City {
         try await refreshed(try await database.create(draft))
     }
 
+    /// Writes through ``PostgresCitiesStore`` and refreshes, as ``create(_:)`` does.
     public func update(id: Int64, with draft: CityDraft) async throws -> City? {
         try await refreshed(try await database.update(id: id, with: draft))
     }
 
+    /// Writes through ``PostgresCitiesStore`` and refreshes, as ``create(_:)`` does.
     public func delete(id: Int64) async throws -> Bool {
         try await refreshed(try await database.delete(id: id))
     }
 
+    /// Writes through ``PostgresCitiesStore`` and refreshes, as ``create(_:)`` does, so the counts
+    /// this replica serves include the batch once it returns.
     public func upsert(_ events: [Event]) async throws -> UpsertSummary {
         try await refreshed(try await database.upsert(events))
     }
 
+    /// Writes through ``PostgresCitiesStore`` and refreshes, as ``create(_:)`` does.
     public func delete(externalID: String) async throws -> Bool {
         try await refreshed(try await database.delete(externalID: externalID))
     }

@@ -1,11 +1,14 @@
 import CitiesCore
 import Foundation
 
-/// ``CityStore``, ``EventStore`` and ``EventCountQuery`` on PostgreSQL: one statement per read,
-/// bound parameters only (the ORDER BY clause is made of fixed terms, never of input).
+/// `CityStore`, `EventStore` and `EventCountQuery` on PostgreSQL: one statement per read (a
+/// histogram takes three), bound parameters only (the ORDER BY clause is made of fixed terms, never
+/// of input).
 public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
+    /// Where every call runs, one connection per call.
     public let pool: PGPool
 
+    /// A store keeps nothing but `pool`: any number of them may share one.
     public init(pool: PGPool) {
         self.pool = pool
     }
@@ -66,6 +69,9 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
 
     // MARK: CityStore
 
+    /// One statement over `cities` and `events`: each city's scheduled events not over at `now`
+    /// (`ends_at > now`) are counted from `events`, so the cost grows with them; search terms match
+    /// `cities.search_name` with `LIKE`. The total and the page come from the same snapshot.
     public func list(_ query: CityListQuery, now: Date) async throws -> CityPage {
         let terms = query.searchTerms
         let patterns = terms.isEmpty ? nil : PGArrayLiteral(terms.map { "%" + Self.escapeLike($0) + "%" })
@@ -97,6 +103,8 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
         }
     }
 
+    /// One statement: the `cities` row and its scheduled events with `ends_at > now`, counted from
+    /// `events`.
     public func city(id: Int64, now: Date) async throws -> CityWithEventCount? {
         let sql = """
             WITH counts AS (\(Self.currentCounts))
@@ -169,6 +177,8 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
         return try await writeCity(sql, Self.parameters(of: draft) + [folded.name, others, id])
     }
 
+    /// Deletes the `cities` row; its events go by `ON DELETE CASCADE`. With an idempotency key, the
+    /// delete and its saved answer commit together.
     public func delete(id: Int64) async throws -> Bool {
         try await write { try $0.query("DELETE FROM cities WHERE id = $1", [id]).affectedRows == 1 ? true : nil } ?? false
     }
@@ -235,12 +245,17 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
         return try outcome.get()
     }
 
+    /// Deletes the `events` row with that `external_id`. With an idempotency key, the delete and its
+    /// saved answer commit together.
     public func delete(externalID: String) async throws -> Bool {
         try await write { try $0.query("DELETE FROM events WHERE external_id = $1", [externalID]).affectedRows == 1 ? true : nil } ?? false
     }
 
     // MARK: EventCountQuery
 
+    /// One statement. Without a window, each city's scheduled events not over at `now` are counted
+    /// from `events`; a window (starting at `now` when it has no `from`) is counted from
+    /// `event_day_counts`, reading `events` only for its boundary days.
     public func eventCounts(_ filter: EventCountFilter, countryCode: String?, now: Date) async throws -> [CityEventCount] {
         let window: [(any PGEncodable)?] = filter.window.map { window in
             let from = window.from ?? now
@@ -264,7 +279,7 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
 
     /// From one city's day counts: `count(bucket) = starting before its end - ending at or before its
     /// start`, with prefix sums over the days; the boundary days of a window that does not start or
-    /// end at midnight are corrected from their events, as in ``windowCounts``.
+    /// end at midnight are corrected from their events, as in ``eventCounts(_:countryCode:now:)``.
     public func histogram(cityID: Int64, interval: CountInterval, from: Date, to: Date, categories: Set<String>) async throws -> [CountBucket]? {
         let buckets = interval.buckets(from: from, to: to)
         let days = """
