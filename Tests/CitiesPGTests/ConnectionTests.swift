@@ -255,6 +255,27 @@ import Testing
         await roomy.close()
     }
 
+    /// A response timeout inside a transaction closes the connection (its libpq handle is freed);
+    /// the rollback, the caller's next call and `backendPID` must not touch the handle again.
+    @Test func aResponseTimeoutInsideATransactionLeavesAClosedConnectionThatRefusesUse() async throws {
+        var configuration = try await TestCluster.freshDatabase()
+        configuration.responseTimeout = .milliseconds(200)
+        let pool = PGPool(configuration: PGPoolConfiguration(connection: configuration, maxConnections: 1))
+        let (timeout, afterwards, pid, isOpen) = try await pool.withConnection { connection in
+            let timeout = #expect(throws: PGError.self) {
+                try connection.transaction { try connection.query("SELECT pg_sleep(5)") }
+            }
+            let afterwards = #expect(throws: PGError.self) { try connection.query("SELECT 1") }
+            return (timeout, afterwards, connection.backendPID, connection.isOpen)
+        }
+        #expect(timeout?.code == .responseTimeout)
+        #expect(afterwards?.code == .connectionLost)
+        #expect(pid == 0)
+        #expect(!isOpen)
+        #expect(try await pool.withConnection { try $0.query("SELECT 2").first!.decode(Int32.self, at: 0) } == 2, "replaced")
+        await pool.close()
+    }
+
     @Test func copyLoadsRowsWithEscapesAndNulls() async throws {
         let rows: [[String?]] = [
             ["1", "tab\there", "multi\nline\r\n"],

@@ -161,7 +161,8 @@ public final class PGConnection: @unchecked Sendable {
         do {
             value = try body()
         } catch {
-            if PQstatus(handle) == CONNECTION_OK { _ = try? execute(script: "ROLLBACK") }
+            // A response timeout has closed the connection already: its handle is freed.
+            if isOpen { _ = try? execute(script: "ROLLBACK") }
             throw error
         }
         try execute(script: "COMMIT")
@@ -216,8 +217,8 @@ public final class PGConnection: @unchecked Sendable {
         return poll(&descriptor, 1, 0) == 0
     }
 
-    /// The server's process id for this session (useful to cancel or terminate it).
-    public var backendPID: Int32 { PQbackendPID(handle) }
+    /// The server's process id for this session (useful to cancel or terminate it); 0 once closed.
+    public var backendPID: Int32 { isClosed ? 0 : PQbackendPID(handle) }
 
     // MARK: Internals
 
@@ -265,6 +266,8 @@ public final class PGConnection: @unchecked Sendable {
     /// Runs one whole exchange with the server within ``PGConfiguration/responseTimeout``
     /// and before ``ceiling``.
     private func withDeadline<T>(_ body: () throws -> T) throws -> T {
+        // After close() the handle is freed; libpq must never see it again.
+        guard !isClosed else { throw PGError.connectionLost(message: "the connection was closed (after a response timeout or by close())") }
         let start = ContinuousClock.now
         deadline = [configuration.responseTimeout.map { start + $0 }, ceiling].compactMap { $0 }.min()
         exchangeBudget = deadline.map { $0 - start } ?? .zero
