@@ -2,8 +2,8 @@ import CitiesCore
 import Foundation
 
 /// `CityStore`, `EventStore` and `EventCountQuery` on PostgreSQL: one statement per read (a
-/// histogram takes three), bound parameters only (the ORDER BY clause is made of fixed terms, never
-/// of input).
+/// histogram takes three, in one REPEATABLE READ snapshot), bound parameters only (the ORDER BY
+/// clause is made of fixed terms, never of input).
 public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
     /// Where every call runs, one connection per call.
     public let pool: PGPool
@@ -296,20 +296,23 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
             """
         let categories = Self.categories(categories)
         let toMidnight = UTCDay.start(of: to)
+        // Three statements, one snapshot: a write committing between them must not skew a bucket.
         return try await pool.withConnection { connection -> [CountBucket]? in
-            guard try connection.query("SELECT 1 FROM cities WHERE id = $1", [cityID]).rowCount == 1 else { return nil }
-            if buckets.isEmpty { return [] }
-            let dayRows = try connection.query(days, [cityID, categories, toMidnight]).rows
-            let boundary = try connection.query(boundaries, [cityID, categories, to, toMidnight, from, UTCDay.start(of: from)]).first!
-            let totals = try DayTotals(rows: dayRows.map { row in
-                (day: try row.decode(Int64.self, at: 0), starting: try row.decode(Int.self, at: 1), ending: try row.decode(Int.self, at: 2))
-            })
-            let startingBeforeTo = try boundary.decode(Int.self, at: 0)
-            let endingByFrom = try boundary.decode(Int.self, at: 1)
-            return buckets.enumerated().map { index, bucket in
-                let starting = totals.startingBefore(midnightOf: bucket.end) + (index == buckets.count - 1 ? startingBeforeTo : 0)
-                let ending = totals.endingBefore(midnightOf: bucket.start) + (index == 0 ? endingByFrom : 0)
-                return CountBucket(start: bucket.start, end: bucket.end, count: starting - ending)
+            try connection.transaction(PGTransactionMode(isolation: .repeatableRead, readOnly: true)) {
+                guard try connection.query("SELECT 1 FROM cities WHERE id = $1", [cityID]).rowCount == 1 else { return nil }
+                if buckets.isEmpty { return [] }
+                let dayRows = try connection.query(days, [cityID, categories, toMidnight]).rows
+                let boundary = try connection.query(boundaries, [cityID, categories, to, toMidnight, from, UTCDay.start(of: from)]).first!
+                let totals = try DayTotals(rows: dayRows.map { row in
+                    (day: try row.decode(Int64.self, at: 0), starting: try row.decode(Int.self, at: 1), ending: try row.decode(Int.self, at: 2))
+                })
+                let startingBeforeTo = try boundary.decode(Int.self, at: 0)
+                let endingByFrom = try boundary.decode(Int.self, at: 1)
+                return buckets.enumerated().map { index, bucket in
+                    let starting = totals.startingBefore(midnightOf: bucket.end) + (index == buckets.count - 1 ? startingBeforeTo : 0)
+                    let ending = totals.endingBefore(midnightOf: bucket.start) + (index == 0 ? endingByFrom : 0)
+                    return CountBucket(start: bucket.start, end: bucket.end, count: starting - ending)
+                }
             }
         }
     }
