@@ -34,8 +34,9 @@ public protocol CityStore: Sendable {
 public protocol EventStore: Sendable {
     /// Creates the events whose ``Event/externalID`` is new and replaces the others.
     ///
-    /// The events are stored as given: validate them with ``EventSerializer`` first. Throws
-    /// ``BulkValidationErrors/items(_:)``, with nothing written, when an external id appears twice
+    /// Every event is first validated by ``EventSerializer/validate(_:)-([Event])`` (the rules and
+    /// messages of a bulk request body). Throws ``BulkValidationErrors/items(_:)``, aligned with
+    /// `events` and with nothing written, when an event is invalid, when an external id appears twice
     /// (on the repeat's `id`) or an event names a city that does not exist (on `city`:
     /// `Invalid pk "7" - object does not exist.`).
     func upsert(_ events: [Event]) async throws -> UpsertSummary

@@ -78,6 +78,15 @@ public struct EventSerializer: Sendable {
         return events
     }
 
+    /// Validates events built in code by the rules, and with the messages, of a bulk request body:
+    /// each is checked as the JSON a client would send for it (one implementation of the rules), so
+    /// a library caller gets ``BulkValidationErrors/items(_:)`` aligned with `events` — never a
+    /// database constraint's error. The stores call this on every upsert. Returns the events as
+    /// they are stored (times at microsecond precision).
+    public func validate(_ events: [Event]) throws(BulkValidationErrors) -> [Event] {
+        try validateList(.array(events.map(representation(of:))), maximumCount: .max)
+    }
+
     /// The JSON a client reads: `id`, `city`, `category`, `starts_at`, `ends_at` (in UTC with
     /// microseconds, e.g. `2026-11-24T19:36:47.123456Z`) and `status`.
     public func representation(of event: Event) -> JSONValue {

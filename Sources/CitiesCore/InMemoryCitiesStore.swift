@@ -45,8 +45,8 @@ public actor InMemoryCitiesStore: CityStore, EventStore, EventCountQuery {
     }
 
     public func update(id: Int64, with draft: CityDraft) throws -> City? {
+        let draft = try CitySerializer().validate(draft)  // first, as the PostgreSQL stores do
         guard let existing = cities[id] else { return nil }
-        let draft = try CitySerializer().validate(draft)
         let slug = draft.slug ?? existing.slug
         try checkSlugIsFree(slug, except: id)
         let city = City(id: id, slug: slug, draft: draft, createdAt: existing.createdAt, updatedAt: clock())
@@ -63,7 +63,7 @@ public actor InMemoryCitiesStore: CityStore, EventStore, EventCountQuery {
     // MARK: EventStore
 
     public func upsert(_ incoming: [Event]) throws -> UpsertSummary {
-        if let duplicates = Event.duplicateIDErrors(incoming) { throw BulkValidationErrors.items(duplicates) }
+        let incoming = try EventSerializer().validate(incoming)
         let itemErrors = incoming.map { event in
             cities[event.cityID] == nil ? ValidationErrors(["city": [CityMessages.unknownCity(event.cityID)]]) : ValidationErrors()
         }

@@ -17,6 +17,14 @@ import Testing
         #expect(bundled == onDisk)
     }
 
+    @Test func fileNamesMustBeDigitsUnderscoreDescription() throws {
+        for name in ["+1_widgets.sql", "-1_widgets.sql", "0000_widgets.sql", "1_.sql", "widgets.sql", "0001_widgets.txt", "٣_arabic_digit.sql"] {
+            #expect(throws: MigrationError.self, "\(name)") { try Migration(fileName: name, contents: []) }
+        }
+        let valid = try Migration(fileName: "0042_add_widgets.sql", contents: [])
+        #expect((valid.version, valid.name) == (42, "add_widgets"))
+    }
+
     @Test func appliesOnceAndRerunIsANoOp() async throws {
         try await withTestPool(maxConnections: 1) { pool in
             let runner = MigrationRunner(migrations: try Migration.bundled())

@@ -207,6 +207,29 @@ func event(_ id: String, _ city: City, _ category: String = "concert", starts: T
         }
     }
 
+    /// An event built in code gets the bulk body's field errors, aligned with the batch, from every
+    /// store — not a CHECK constraint's SQLSTATE from one and acceptance from another.
+    @Test(arguments: Implementation.allCases)
+    func invalidEventsGetTheSerializersFieldErrors(_ implementation: Implementation) async throws {
+        try await implementation.withRepository { store in
+            let wien = try await store.create(draft("Wien", "AT"))
+            let valid = event("ok", wien, starts: hours(1), ends: hours(2))
+            var backwards = event("backwards", wien, starts: hours(2), ends: hours(1))
+            var badCategory = event("bad-category", wien, "Live Music", starts: hours(1), ends: hours(2))
+            badCategory.externalID = String(repeating: "x", count: 256)
+            let asJSON = JSONValue.array([valid, backwards, badCategory].map(EventSerializer().representation(of:)))
+            let expected = #expect(throws: BulkValidationErrors.self) { try EventSerializer().validateList(asJSON, maximumCount: 10) }
+            guard case .items(let items)? = expected else { Issue.record("expected item errors"); return }
+            #expect(items.map { $0.fields.keys.sorted() } == [[], ["non_field_errors"], ["category", "id"]])
+
+            let error = await #expect(throws: BulkValidationErrors.self) { try await store.upsert([valid, backwards, badCategory]) }
+            #expect(error == expected)
+            #expect(try await store.city(id: wien.id, now: referenceNow)?.eventCount == 0, "nothing was written")
+            backwards.endsAt = backwards.startsAt
+            #expect(try await store.upsert([valid, backwards]) == UpsertSummary(created: 2))
+        }
+    }
+
     @Test(arguments: Implementation.allCases)
     func bulkUpsertIsIdempotentAndAtomic(_ implementation: Implementation) async throws {
         try await implementation.withRepository { store in

@@ -27,7 +27,7 @@ public struct Migration: Sendable, Hashable {
         guard fileName.hasSuffix(".sql"),
               let underscore = fileName.firstIndex(of: "_"),
               let version = Int(fileName[..<underscore]),
-              fileName[..<underscore].allSatisfy(\.isASCII),
+              fileName[..<underscore].allSatisfy({ ("0"..."9").contains($0) }),  // Int() also takes "+1"
               version > 0
         else { throw MigrationError.invalidFileName(fileName) }
         let name = String(fileName[fileName.index(after: underscore)...].dropLast(4))

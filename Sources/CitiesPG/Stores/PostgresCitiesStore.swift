@@ -189,7 +189,7 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
     /// overlap wait for each other instead of deadlocking.
     public func upsert(_ events: [Event]) async throws -> UpsertSummary {
         guard !events.isEmpty else { return UpsertSummary() }
-        if let duplicates = Event.duplicateIDErrors(events) { throw BulkValidationErrors.items(duplicates) }
+        let events = try EventSerializer().validate(events)
         let rows: [[String?]] = events.enumerated().map { index, event in
             [String(index), event.externalID, String(event.cityID), event.category,
              PGTimestamp.isoString(event.startsAt), PGTimestamp.isoString(event.endsAt), event.status.rawValue]
