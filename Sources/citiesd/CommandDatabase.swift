@@ -26,8 +26,8 @@ enum CommandDatabase {
             return try result.get()
         } catch let error as MigrationError {
             printError("error: \(error)")
-            if case .drift = error { throw ExitStatus.drift }
-            if case .failed = error { throw ExitStatus.migrationFailed }
+            if error.code == .drift { throw ExitStatus.drift }
+            if error.code == .failed { throw ExitStatus.migrationFailed }
             throw ExitStatus.usage
         } catch let errors as ValidationErrors {
             printError("error: " + errors.fields.map { "\($0.key): \($0.value.joined(separator: " "))" }.sorted().joined(separator: "; "))

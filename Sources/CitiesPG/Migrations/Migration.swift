@@ -20,8 +20,8 @@ public struct Migration: Sendable, Hashable {
     /// False when a line of the file is ``noTransactionMarker`` alone.
     public let runsInTransaction: Bool
 
-    /// Reads one migration file; throws ``MigrationError/invalidFileName(_:)`` unless the name is
-    /// `NNNN_description.sql` with a positive version, ``MigrationError/invalidEncoding(_:)`` unless
+    /// Reads one migration file; throws ``MigrationError/Code/invalidFileName`` unless the name is
+    /// `NNNN_description.sql` with a positive version, ``MigrationError/Code/invalidEncoding`` unless
     /// `contents` is UTF-8.
     public init(fileName: String, contents: [UInt8]) throws {
         guard fileName.hasSuffix(".sql"),
