@@ -14,6 +14,7 @@ COPY Package.swift ./
 RUN swift package resolve
 COPY Sources Sources
 COPY Plugins Plugins
+COPY Benchmarks Benchmarks
 COPY Tests Tests
 COPY migrations migrations
 RUN swift build -c release --product citiesd --static-swift-stdlib \
