@@ -74,9 +74,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "CeilingResponder",
-            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             path: "Benchmarks/CeilingResponder"
         ),
+        .executableTarget(name: "RenderBenchmark", dependencies: ["CitiesCore"], path: "Benchmarks/RenderBenchmark"),
         .executableTarget(name: "MigrationEmbedderTool", path: "Plugins/MigrationEmbedderTool"),
         .plugin(
             name: "EmbedMigrations",

@@ -280,6 +280,17 @@ public struct CityEventCount: Sendable, Hashable, Codable {
     }
 }
 
+extension CityEventCount: JSONWritable {
+    @usableFromInline package func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("event_count", eventCount)
+        json.field("id", id)
+        json.field("name", name)
+        json.field("slug", slug)
+        json.endObject()
+    }
+}
+
 /// Histogram buckets for `P/{id}/event-counts/`, in UTC on the proleptic Gregorian calendar (as
 /// PostgreSQL and Python count); weeks start on Monday.
 ///
@@ -380,5 +391,15 @@ public struct UpsertSummary: Sendable, Hashable, Codable {
         self.created = created
         self.updated = updated
         self.unchanged = unchanged
+    }
+}
+
+extension UpsertSummary: JSONWritable {
+    @usableFromInline package func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("created", created)
+        json.field("unchanged", unchanged)
+        json.field("updated", updated)
+        json.endObject()
     }
 }

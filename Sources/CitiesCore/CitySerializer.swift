@@ -169,3 +169,25 @@ public struct CityRepresentation: Sendable, Hashable, Codable {
         try container.encode(updatedAt, forKey: .updatedAt)
     }
 }
+
+extension CityRepresentation: JSONWritable {
+    /// The fields in ``CodingKeys``' sorted order, as `JSONEncoder` with `.sortedKeys` has them.
+    @usableFromInline package func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("alternate_names", alternateNames)
+        json.field("country_code", countryCode)
+        json.field("created_at", createdAt)
+        json.field("event_count", eventCount)
+        json.field("id", id)
+        json.field("is_active", isActive)
+        json.field("latitude", latitude)
+        json.field("longitude", longitude)
+        json.field("name", name)
+        json.field("population", population)
+        json.field("region", region)
+        json.field("slug", slug)
+        json.field("timezone", timezone)
+        json.field("updated_at", updatedAt)
+        json.endObject()
+    }
+}

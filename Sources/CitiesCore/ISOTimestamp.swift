@@ -13,28 +13,38 @@ package enum ISOTimestamp {
         let (days, microsecondOfDay) = microseconds.floorDivided(by: 86_400_000_000)
         let (year, month, day) = civil(fromDays: days)
         let secondOfDay = microsecondOfDay / 1_000_000
-        var text = ""
-        text.reserveCapacity(27)
-        func append(_ value: Int64, width: Int) {
-            var digits = String(value)
-            if digits.count < width { digits = String(repeating: "0", count: width - digits.count) + digits }
-            text += digits
+        // 27 bytes for years 1–9999, what the API holds; a year beyond takes more digits (or a sign).
+        return String(unsafeUninitializedCapacity: 40) { text in
+            var end = 0
+            func append(_ value: Int64, width: Int) {
+                var rest = value.magnitude
+                for position in stride(from: end + width - 1, through: end, by: -1) {
+                    text[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+                end += width
+            }
+            func append(_ character: Unicode.Scalar) {
+                text[end] = UInt8(ascii: character)
+                end += 1
+            }
+            if year < 0 { append("-") }
+            append(year, width: year.magnitude < 10_000 ? 4 : String(year.magnitude).utf8.count)
+            append("-")
+            append(month, width: 2)
+            append("-")
+            append(day, width: 2)
+            append("T")
+            append(secondOfDay / 3600, width: 2)
+            append(":")
+            append(secondOfDay / 60 % 60, width: 2)
+            append(":")
+            append(secondOfDay % 60, width: 2)
+            append(".")
+            append(microsecondOfDay % 1_000_000, width: 6)
+            append("Z")
+            return end
         }
-        append(year, width: 4)
-        text += "-"
-        append(month, width: 2)
-        text += "-"
-        append(day, width: 2)
-        text += "T"
-        append(secondOfDay / 3600, width: 2)
-        text += ":"
-        append(secondOfDay / 60 % 60, width: 2)
-        text += ":"
-        append(secondOfDay % 60, width: 2)
-        text += "."
-        append(microsecondOfDay % 1_000_000, width: 6)
-        text += "Z"
-        return text
     }
 
     package enum ParseError: Error, Sendable {

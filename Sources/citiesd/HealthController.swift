@@ -15,11 +15,20 @@ struct HealthController: Sendable {
     /// the replica out of the gateway's rotation, not hang its health check.
     var readyTimeout: Duration = .seconds(1)
 
-    struct Health: Encodable {
+    struct Health: JSONWritable {
         let status: String
         let version: String
         let branch: String
         let stack: String
+
+        func write(to json: inout JSONWriter) {
+            json.beginObject()
+            json.field("branch", branch)
+            json.field("stack", stack)
+            json.field("status", status)
+            json.field("version", version)
+            json.endObject()
+        }
     }
 
     var routes: [APIRoute] {

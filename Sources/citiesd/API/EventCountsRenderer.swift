@@ -21,7 +21,7 @@ final class EventCountsRenderer: Sendable {
         var made: [Fragment] = []
         let parts = rows.map { row -> [UInt8] in
             if let kept = known[row.id]?.first(where: { $0.row == row }) { return kept.json }
-            let fragment = Fragment(row: row, json: Array(JSONResponse.encode(row)))
+            let fragment = Fragment(row: row, json: JSONResponse.encode(row))
             made.append(fragment)
             return fragment.json
         }

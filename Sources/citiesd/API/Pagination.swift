@@ -40,7 +40,7 @@ struct Pagination {
 
     /// Checks the page exists (page 1 always does) and builds the body; the links carry the
     /// recognised parameters of `query` only.
-    func body<Item: Encodable>(count: Int, page current: Int, results: [Item], query: CanonicalQuery, request: Request, context: CitiesRequestContext) throws -> Page<Item> {
+    func body<Item: JSONWritable>(count: Int, page current: Int, results: [Item], query: CanonicalQuery, request: Request, context: CitiesRequestContext) throws -> Page<Item> {
         let last = Self.lastPage(count: count, pageSize: pageSize)
         guard current <= last else { throw APIError.invalidPage }
         func link(page: Int?) -> String {
@@ -52,20 +52,19 @@ struct Pagination {
     }
 }
 
-struct Page<Item: Encodable>: Encodable {
+struct Page<Item: JSONWritable>: JSONWritable {
     let count: Int
     let next: String?
     let previous: String?
     let results: [Item]
 
-    enum CodingKeys: String, CodingKey { case count, next, previous, results }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(count, forKey: .count)
-        try container.encode(next, forKey: .next)
-        try container.encode(previous, forKey: .previous)
-        try container.encode(results, forKey: .results)
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("count", count)
+        json.field("next", next)
+        json.field("previous", previous)
+        json.field("results", results)
+        json.endObject()
     }
 }
 

@@ -10,7 +10,7 @@ struct Representation: Sendable {
     /// A hash of the body, so every replica gives the same bytes the same tag.
     let etag: String
 
-    init(json: some Encodable) {
+    init(json: some JSONWritable) {
         self.init(body: ByteBuffer(bytes: JSONResponse.encode(json)))
     }
 

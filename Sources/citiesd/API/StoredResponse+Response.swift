@@ -3,8 +3,8 @@ import Hummingbird
 
 extension StoredResponse {
     /// A JSON answer, encoded as ``JSONResponse`` encodes them.
-    static func json(_ body: some Encodable, status: HTTPResponse.Status, location: String? = nil) -> StoredResponse {
-        StoredResponse(status: status.code, location: location, contentType: "application/json", body: Array(JSONResponse.encode(body)))
+    static func json(_ body: some JSONWritable, status: HTTPResponse.Status, location: String? = nil) -> StoredResponse {
+        StoredResponse(status: status.code, location: location, contentType: "application/json", body: JSONResponse.encode(body))
     }
 
     /// The answer `response` gives: its status, `Location`, `Content-Type` and body.

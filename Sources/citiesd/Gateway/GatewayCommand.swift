@@ -123,7 +123,7 @@ struct GatewayCommand: AsyncParsableCommand {
 }
 
 private func write(_ document: JSONValue, to output: String?) throws {
-    let data = try JSONResponse.encoder.encode(document) + Data("\n".utf8)
+    let data = Data(JSONResponse.encode(document) + [UInt8(ascii: "\n")])
     if let output {
         try data.write(to: URL(fileURLWithPath: output), options: .atomic)
     } else {

@@ -51,7 +51,7 @@ struct KongAdminClient {
         request.headers.add(name: "Accept", value: "application/json")
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONResponse.encoder.encode(body)))
+            request.body = .bytes(ByteBuffer(bytes: JSONResponse.encode(body)))
         }
         let response = try await http.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 64 << 20)
@@ -64,7 +64,7 @@ struct KongAdminClient {
         let (status, json) = try await send(method, path, body: body)
         if status == 404 && allowNotFound { return nil }
         guard (200..<300).contains(status) else {
-            let detail = json.flatMap { (try? JSONResponse.encoder.encode($0)).map { String(decoding: $0, as: UTF8.self) } } ?? ""
+            let detail = json.map { String(decoding: JSONResponse.encode($0), as: UTF8.self) } ?? ""
             throw Failure(description: "Kong Admin API \(method.rawValue) \(path) answered \(status) \(detail)")
         }
         return json ?? .object([:])
