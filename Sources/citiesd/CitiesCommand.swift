@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import NIOPosix
 
 @main
 struct CitiesCommand: AsyncParsableCommand {
@@ -7,4 +9,15 @@ struct CitiesCommand: AsyncParsableCommand {
         abstract: "The cities service: cities and their event counts over a REST API.",
         subcommands: [ServeCommand.self, MigrateCommand.self, TokenCommand.self, ImportCommand.self, GatewayCommand.self]
     )
+
+    /// Before anything runs, where Swift's tasks run (``ConcurrencyExecutor``).
+    static func main() async {
+        do {
+            try ConcurrencyExecutor(environment: ProcessInfo.processInfo.environment).install()
+        } catch {
+            FileHandle.standardError.write(Data("citiesd: \(error)\n".utf8))
+            Foundation.exit(ExitStatus.usage.rawValue)
+        }
+        await main(nil)
+    }
 }

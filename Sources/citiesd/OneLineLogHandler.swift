@@ -3,9 +3,13 @@ import Logging
 /// Keeps every log event on one line: escapes line breaks and other control characters (and, so
 /// the escaping can be read back, backslashes) in the message, the metadata and an attached error
 /// before `StreamLogHandler` formats them. libpq's messages, for one, span several lines.
+///
+/// Metadata is kept as set and escaped only when a line is written: every request sets its id on
+/// its logger, and most requests write no line at all.
 struct OneLineLogHandler: LogHandler {
     private var stream: StreamLogHandler
     var metadataProvider: Logger.MetadataProvider?
+    var metadata: Logger.Metadata = [:]
 
     /// - Parameter stream: made without a metadata provider; this handler evaluates and escapes it.
     init(_ stream: StreamLogHandler, metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider) {
@@ -18,19 +22,15 @@ struct OneLineLogHandler: LogHandler {
         set { stream.logLevel = newValue }
     }
 
-    var metadata: Logger.Metadata {
-        get { stream.metadata }
-        set { stream.metadata = Self.escaped(newValue) }
-    }
-
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { stream[metadataKey: key] }
-        set { stream[metadataKey: Self.escaped(key)] = newValue.map(Self.escaped) }
+        get { metadata[key] }
+        set { metadata[key] = newValue }
     }
 
     func log(event: LogEvent) {
         var event = event
-        var metadata = metadataProvider?.get() ?? [:]
+        var metadata = self.metadata
+        metadata.merge(metadataProvider?.get() ?? [:]) { $1 }
         metadata.merge(event.metadata ?? [:]) { $1 }
         if let error = event.error {
             metadata["error.message"] = "\(error)"
@@ -67,7 +67,8 @@ struct OneLineLogHandler: LogHandler {
         func needsEscaping(_ scalar: Unicode.Scalar) -> Bool {
             (backslashes && scalar == "\\") || [.control, .lineSeparator, .paragraphSeparator].contains(scalar.properties.generalCategory)
         }
-        guard text.unicodeScalars.contains(where: needsEscaping) else { return text }
+        let printableASCII = text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && ($0 != UInt8(ascii: "\\") || !backslashes) }
+        guard !printableASCII, text.unicodeScalars.contains(where: needsEscaping) else { return text }
         var result = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -85,6 +85,9 @@ import Testing
         #expect(result.status == 64)
         #expect(result.stderr.contains("DATABASE_URL"))
         #expect(try CitiesdProcess.run(["migrate", "--no-such-flag"]).status == 64)
+        let executor = try CitiesdProcess.run(["migrate", "status"], environment: ["CITIESD_EXECUTOR": "threads"])
+        #expect(executor.status == 64)
+        #expect(executor.stderr.contains(#"CITIESD_EXECUTOR must be event-loops or swift, not "threads""#))
     }
 
     @Test func everyCommandHasHelp() throws {

@@ -86,6 +86,9 @@ import Testing
             }
             #expect(tooLong.0 == .notFound)
             #expect(tooLong.1.flatMap(UUID.init(uuidString:)) != nil)
+            var made100: Set<String> = []
+            for _ in 0..<100 { made100.insert(try await client.execute(uri: "/ws/cities/health/", method: .get) { $0.headers[requestID] ?? "" }) }
+            #expect(made100.count == 100 && made100.allSatisfy { $0 == $0.lowercased() && UUID(uuidString: $0) != nil })
         }
     }
 

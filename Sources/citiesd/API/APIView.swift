@@ -19,9 +19,11 @@ struct APIView: Sendable {
 
     let name: String
     let description: String
-    var handlers: [HTTPRequest.Method: Handler] = [:]
+    private(set) var handlers: [HTTPRequest.Method: Handler] = [:]
     /// Writable methods and the fields their body takes, for `OPTIONS` `actions`.
-    var actions: [(method: HTTPRequest.Method, fields: [FieldDescription])] = []
+    private(set) var actions: [(method: HTTPRequest.Method, fields: [FieldDescription])] = []
+    /// `Allow`, on every answer: made once per view, not per request.
+    private(set) var allowHeader = "OPTIONS"
 
     static let safeMethods: Set<HTTPRequest.Method> = [.get, .head, .options]
     static let dispatchedMethods: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options, .trace]
@@ -31,12 +33,11 @@ struct APIView: Sendable {
         return order.filter { $0 == .options || handlers[$0] != nil || ($0 == .head && handlers[.get] != nil) }
     }
 
-    var allowHeader: String { allowedMethods.map(\.rawValue).joined(separator: ", ") }
-
     func on(_ method: HTTPRequest.Method, fields: [FieldDescription]? = nil, _ handler: @escaping Handler) -> APIView {
         var view = self
         view.handlers[method] = handler
         if let fields { view.actions.append((method, fields)) }
+        view.allowHeader = view.allowedMethods.map(\.rawValue).joined(separator: ", ")
         return view
     }
 

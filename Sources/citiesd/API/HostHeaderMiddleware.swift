@@ -8,7 +8,7 @@ import Hummingbird
 struct HostHeaderMiddleware: RouterMiddleware {
     typealias Context = CitiesRequestContext
 
-    static var name: HTTPField.Name { HTTPField.Name("Host")! }
+    static let name = HTTPField.Name("Host")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // The first `Host` became the authority; any other is still among the fields.

@@ -14,6 +14,11 @@ struct ProxyHeadersMiddleware: RouterMiddleware {
         HTTPField.Name("X-Request-ID")!, HTTPField.Name("Kong-Request-ID")!, HTTPField.Name("X-Kong-Request-Id")!,
     ]
 
+    static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
+    static let forwardedHost = HTTPField.Name("X-Forwarded-Host")!
+    static let forwardedPort = HTTPField.Name("X-Forwarded-Port")!
+    static let forwardedPrefix = HTTPField.Name("X-Forwarded-Prefix")!
+
     let trustedProxies: TrustedProxies
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -26,7 +31,7 @@ struct ProxyHeadersMiddleware: RouterMiddleware {
         return response
     }
 
-    /// The gateway's id when it is sane (printable ASCII, at most 200 characters), else a new UUID.
+    /// The gateway's id when it is sane (printable ASCII, at most 200 characters), else a new one.
     static func requestID(from request: Request) -> String {
         for name in requestIDHeaders {
             if let value = request.headers[name], !value.isEmpty, value.count <= 200,
@@ -34,24 +39,24 @@ struct ProxyHeadersMiddleware: RouterMiddleware {
                 return value
             }
         }
-        return UUID().uuidString.lowercased()
+        return RequestIDGenerator.next()
     }
 
     func publicBaseURL(_ request: Request, peerIsTrusted: Bool) -> String {
         let ownHost = request.head.authority ?? "localhost"
         guard peerIsTrusted else { return "http://" + ownHost }
-        func header(_ name: String) -> String? {
-            request.headers[HTTPField.Name(name)!].flatMap { $0.split(separator: ",").first }
+        func header(_ name: HTTPField.Name) -> String? {
+            request.headers[name].flatMap { $0.split(separator: ",").first }
                 .map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
         }
-        let scheme = header("X-Forwarded-Proto").map { $0.lowercased() }.flatMap { ["http", "https"].contains($0) ? $0 : nil } ?? "http"
+        let scheme = header(Self.forwardedProto).map { $0.lowercased() }.flatMap { ["http", "https"].contains($0) ? $0 : nil } ?? "http"
         // Forwarded values end up in every link: a malformed one is ignored, like a missing one.
-        var host = header("X-Forwarded-Host").flatMap { HostHeaderMiddleware.isValid($0) ? $0 : nil } ?? ownHost
-        if let port = header("X-Forwarded-Port").flatMap(Int.init), (1...65535).contains(port), !Self.hasPort(host) {
+        var host = header(Self.forwardedHost).flatMap { HostHeaderMiddleware.isValid($0) ? $0 : nil } ?? ownHost
+        if let port = header(Self.forwardedPort).flatMap(Int.init), (1...65535).contains(port), !Self.hasPort(host) {
             let isDefault = (scheme == "http" && port == 80) || (scheme == "https" && port == 443)
             if !isDefault { host += ":\(port)" }
         }
-        var prefix = header("X-Forwarded-Prefix").flatMap { Self.isPathPrefix($0) ? $0 : nil } ?? ""
+        var prefix = header(Self.forwardedPrefix).flatMap { Self.isPathPrefix($0) ? $0 : nil } ?? ""
         while prefix.hasSuffix("/") { prefix.removeLast() }
         if !prefix.isEmpty && !prefix.hasPrefix("/") { prefix = "/" + prefix }
         return "\(scheme)://\(host)\(prefix)"

@@ -185,10 +185,20 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
     }
 
-    /// One timer per connection, set for the current deadline or earlier; when it fires early (the
-    /// deadline moved on), it is set again.
+    /// When the timer should look next: at the deadline, but while waiting no later than a request
+    /// head would be due if its first byte came now. A keep-alive connection's requests then leave
+    /// the timer where it is (a new deadline is later than it) instead of moving it twice each.
+    private var wakeUp: NIODeadline? {
+        guard let deadline else { return nil }
+        guard case .waiting(let since, _) = phase else { return deadline }
+        let headDue = since + TimeAmount(limits.headerTimeout)
+        return headDue > .now() ? min(headDue, deadline) : deadline
+    }
+
+    /// One timer per connection, set for ``wakeUp`` or earlier; when it fires before the deadline
+    /// (the deadline moved on), it is set again.
     private func scheduleTimer(context: ChannelHandlerContext) {
-        guard let deadline else { return }
+        guard let deadline = wakeUp else { return }
         if let timer, timer.deadline <= deadline { return }
         timer?.task.cancel()
         let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
