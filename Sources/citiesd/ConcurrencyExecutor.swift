@@ -7,9 +7,8 @@ import NIOPosix
 /// the ones Hummingbird serves connections on — as Swift's global executor, so a request's handler
 /// runs on its connection's loop without a hop to the pool and back. That is safe, since nothing
 /// in this process blocks a task (libpq runs on the pool's own threads, imports read and validate
-/// on Dispatch threads), but it measured slower on the 2-core machines this was tuned on
-/// (`scripts/benchmark --only executor`: W4 ~20 % fewer requests per second, for citiesd and for
-/// the bare Hummingbird ceiling alike), so it is there to be measured again elsewhere.
+/// on Dispatch threads), but it was never faster on the 2-core machines this was tuned on, and up
+/// to ~27 % slower (`scripts/benchmark --only executor`), so it is there to be measured elsewhere.
 enum ConcurrencyExecutor: String {
     case eventLoops = "event-loops"
     case swift
