@@ -197,13 +197,15 @@ public struct PostgresCitiesStore: CityStore, EventStore, EventCountQuery {
         let pending = PendingAnswer.current
         let outcome: Result<UpsertSummary, BulkValidationErrors> = try await pool.withTransaction { connection in
             try pending?.claim(on: connection)
+            // Empty at the start of every transaction: commits empty it, rollbacks discard what was
+            // copied. No TRUNCATE: it gives the table a new file each time, which also throws away
+            // the cached plans of the statements below (they were planned again for every batch).
             try connection.execute(script: """
                 CREATE TEMP TABLE IF NOT EXISTS event_staging (
                     ord int NOT NULL, external_id text NOT NULL, city_id bigint NOT NULL, category text NOT NULL,
                     starts_at timestamptz NOT NULL, ends_at timestamptz NOT NULL, status text NOT NULL
                 ) ON COMMIT DELETE ROWS
                 """)
-            try connection.execute(script: "TRUNCATE event_staging")
             try connection.copy("COPY event_staging (ord, external_id, city_id, category, starts_at, ends_at, status) FROM STDIN", rows: rows)
             // The cities stay until this commits (a concurrent DELETE waits), and one deleted
             // before is missing from the check below: an unknown city is a 400, never a foreign
