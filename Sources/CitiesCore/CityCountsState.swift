@@ -20,8 +20,10 @@ package struct CityCountsState: Sendable {
         }
     }
 
+    /// Which answers changed when: ``version`` grows whenever an answer may have changed.
+    package private(set) var answers = AnswerVersion(version: 0)
     /// Grows whenever an answer may have changed; equal versions give equal answers.
-    package private(set) var version: UInt64 = 0
+    package var version: UInt64 { answers.version }
     package private(set) var watermark: Date
     package private(set) var horizon: Date
     private var cities: [Int64: City] = [:]
@@ -57,7 +59,7 @@ package struct CityCountsState: Sendable {
         self.cities = Dictionary(uniqueKeysWithValues: cities.map { ($0.id, $0) })
         byName = cities.sorted(by: CityOrdering.byName)
         documentsByName = byName.map { Array((searchDocuments[$0.id] ?? $0.searchDocument).utf8) }
-        version += 1
+        answers.reset()
     }
 
     /// A city was created or changed: only its entries move (a binary search and an insertion in
@@ -72,7 +74,7 @@ package struct CityCountsState: Sendable {
         byName.insert(city, at: index)
         documentsByName.insert(Array((searchDocument ?? city.searchDocument).utf8), at: index)
         cities[city.id] = city
-        version += 1
+        answers.cityChanged(city.id)
     }
 
     /// A city was deleted (its events went with it).
@@ -82,7 +84,7 @@ package struct CityCountsState: Sendable {
         byName.remove(at: index)
         documentsByName.remove(at: index)
         counts[id] = nil
-        version += 1
+        answers.cityChanged(id)
     }
 
     /// Where `city` is or would go in ``byName``.
@@ -115,7 +117,7 @@ package struct CityCountsState: Sendable {
                 }
             }
         }
-        version += 1
+        answers.countsChanged(of: CollectionOfOne(event.cityID))
     }
 
     /// Moves the horizon to `newHorizon`, learning the counted events that end in `(horizon, newHorizon]`.
@@ -135,8 +137,8 @@ package struct CityCountsState: Sendable {
             if counts[event.cityID]?[event.category] == 0 { counts[event.cityID]?[event.category] = nil }
         }
         if ended > 0 {
+            answers.countsChanged(of: ending[..<ended].map(\.cityID))
             ending.removeFirst(ended)
-            version += 1
         }
         watermark = now
     }

@@ -100,8 +100,8 @@ package enum SearchText {
 public typealias CitiesRepository = CityStore & EventStore & EventCountQuery
 
 /// A repository whose answers change only when its version does, so the API may keep what it
-/// rendered until then.
+/// rendered until then — and, past it, as long as what the answer was made from did not change.
 package protocol VersionedReads: Sendable {
     /// The version of the answers for `now`; nil when the repository cannot tell (nothing is kept).
-    func readVersion(now: Date) async throws -> UInt64?
+    func readVersion(now: Date) async throws -> AnswerVersion?
 }

@@ -319,6 +319,33 @@ let düsseldorf = #"{"name": "Düsseldorf", "country_code": "de", "timezone": "E
             #expect(changed.headers[.eTag] != counts.headers[.eTag])
             #expect(try decode(changed) == .array([.object(["id": .integer(id), "slug": .string("dusseldorf"), "name": .string("Düsseldorf"), "event_count": .integer(1)])]))
             #expect(try object(try await api.request("/ws/cities/\(id)/"))["event_count"] == .integer(1))
+
+            // Kept answers outlive writes to other cities, and only those: each of these was kept
+            // before the write that must change it.
+            let other = try object(try await api.write("/ws/cities/", .post, json: #"{"name": "Köln", "country_code": "DE", "timezone": "Europe/Berlin"}"#))
+            guard case .integer(let otherID) = other["id"] else { return }
+            func list() async throws -> [String: JSONValue] { try object(try await api.request("/ws/cities/?ordering=name")) }
+            func detail(_ id: Int64) async throws -> [String: JSONValue] { try object(try await api.request("/ws/cities/\(id)/")) }
+            func listed(_ name: String) async throws -> [JSONValue?] {
+                guard case .array(let results) = try await list()["results"] else { return [] }
+                return results.map { if case .object(let city) = $0 { city[name] } else { nil } }
+            }
+            #expect(try await list()["count"] == .integer(2))
+            #expect(try await detail(id)["event_count"] == .integer(1))
+            #expect(try await detail(otherID)["event_count"] == .integer(0))
+            #expect(try await api.write("/ws/cities/events/", .put, json: """
+                [{"id": "cached-2", "city": \(otherID), "category": "concert", "starts_at": "\(ISOTimestamp.string(from: now))", "ends_at": "\(ISOTimestamp.string(from: now + 3600))"}]
+                """).status == .ok)
+            #expect(try await detail(otherID)["event_count"] == .integer(1), "its own count moved")
+            #expect(try await detail(id)["event_count"] == .integer(1))
+            #expect(try await listed("event_count") == [.integer(1), .integer(1)], "the list holds the moved count")
+            #expect(try await api.write("/ws/cities/\(otherID)/", .patch, json: #"{"name": "Cologne"}"#).status == .ok)
+            #expect(try await detail(otherID)["name"] == .string("Cologne"))
+            #expect(try await detail(id)["name"] == .string("Düsseldorf"))
+            #expect(try await listed("name") == [.string("Cologne"), .string("Düsseldorf")], "a rename moves the list's order")
+            #expect(try await api.write("/ws/cities/\(otherID)/", .delete).status == .noContent)
+            #expect(try await api.request("/ws/cities/\(otherID)/").status == .notFound)
+            #expect(try await list()["count"] == .integer(1))
         }
     }
 

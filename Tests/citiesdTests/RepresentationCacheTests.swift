@@ -10,7 +10,6 @@ import Testing
     /// Answers at a fixed version; counts how often it was asked, and holds `eventCounts` until
     /// `readVersion` has been asked `holdUntilReads` times.
     final class Versioned: VersionedReads, Sendable {
-        let store = InMemoryCitiesStore()
         let reads = Atomic<Int>(0)
         let renders = Atomic<Int>(0)
         let holdUntilReads: Int
@@ -22,10 +21,43 @@ import Testing
             (released, release) = AsyncStream<Void>.makeStream()
         }
 
-        func readVersion(now: Date) async throws -> UInt64? {
+        func readVersion(now: Date) async throws -> AnswerVersion? {
             if reads.add(1, ordering: .relaxed).newValue >= holdUntilReads { release.finish() }
-            return 1
+            return AnswerVersion(version: 1)
         }
+    }
+
+    /// Answers at a version the test moves.
+    final class Moving: VersionedReads, Sendable {
+        let current = Mutex(AnswerVersion(version: 1))
+
+        func readVersion(now: Date) async throws -> AnswerVersion? { current.withLock { $0 } }
+    }
+
+    /// A kept answer survives writes to other cities, and is made again after a write to its own.
+    @Test func anAnswerOutlivesWritesThatChangeNoneOfItsInputs() async throws {
+        let moving = Moving()
+        let cache = RepresentationCache(repository: VersionedRepository(versioned: moving), capacity: 8)
+        let renders = Atomic<Int>(0)
+        func detail() async throws -> String {
+            let representation = try await cache.representation(forKey: "city-1", now: Date()) {
+                let made = renders.add(1, ordering: .relaxed).newValue
+                return Representation(json: ["render": made], inputs: .cities([1], listing: false))
+            }
+            return String(buffer: representation.body)
+        }
+        #expect(try await detail() == #"{"render":1}"#)
+        moving.current.withLock { $0.countsChanged(of: [2]) }
+        #expect(try await detail() == #"{"render":1}"#, "city 2's counts are no input of city 1's answer")
+        moving.current.withLock { $0.countsChanged(of: [3]) }
+        #expect(try await detail() == #"{"render":1}"#, "checked again from where it was last found unchanged")
+        moving.current.withLock { $0.countsChanged(of: [1]) }
+        #expect(try await detail() == #"{"render":2}"#)
+        moving.current.withLock { $0.cityChanged(1) }
+        #expect(try await detail() == #"{"render":3}"#)
+        moving.current.withLock { $0.reset() }
+        #expect(try await detail() == #"{"render":4}"#)
+        #expect(renders.load(ordering: .relaxed) == 4)
     }
 
     /// Requests for one key arriving while it is rendered get that render: one render for all.
@@ -78,22 +110,23 @@ import Testing
     }
 }
 
-/// The in-memory store, with the versions of ``RepresentationCacheTests/Versioned``.
+/// The in-memory store, with the versions of a test's ``VersionedReads``.
 struct VersionedRepository: CitiesRepository, VersionedReads {
-    let versioned: RepresentationCacheTests.Versioned
+    let versioned: any VersionedReads
+    let store = InMemoryCitiesStore()
 
-    func readVersion(now: Date) async throws -> UInt64? { try await versioned.readVersion(now: now) }
-    func list(_ query: CityListQuery, now: Date) async throws -> CityPage { try await versioned.store.list(query, now: now) }
-    func city(id: Int64, now: Date) async throws -> CityWithEventCount? { try await versioned.store.city(id: id, now: now) }
-    func create(_ draft: CityDraft) async throws -> City { try await versioned.store.create(draft) }
-    func update(id: Int64, with draft: CityDraft) async throws -> City? { try await versioned.store.update(id: id, with: draft) }
-    func delete(id: Int64) async throws -> Bool { try await versioned.store.delete(id: id) }
-    func upsert(_ events: [Event]) async throws -> UpsertSummary { try await versioned.store.upsert(events) }
-    func delete(externalID: String) async throws -> Bool { try await versioned.store.delete(externalID: externalID) }
+    func readVersion(now: Date) async throws -> AnswerVersion? { try await versioned.readVersion(now: now) }
+    func list(_ query: CityListQuery, now: Date) async throws -> CityPage { try await store.list(query, now: now) }
+    func city(id: Int64, now: Date) async throws -> CityWithEventCount? { try await store.city(id: id, now: now) }
+    func create(_ draft: CityDraft) async throws -> City { try await store.create(draft) }
+    func update(id: Int64, with draft: CityDraft) async throws -> City? { try await store.update(id: id, with: draft) }
+    func delete(id: Int64) async throws -> Bool { try await store.delete(id: id) }
+    func upsert(_ events: [Event]) async throws -> UpsertSummary { try await store.upsert(events) }
+    func delete(externalID: String) async throws -> Bool { try await store.delete(externalID: externalID) }
     func eventCounts(_ filter: EventCountFilter, countryCode: String?, now: Date) async throws -> [CityEventCount] {
-        try await versioned.store.eventCounts(filter, countryCode: countryCode, now: now)
+        try await store.eventCounts(filter, countryCode: countryCode, now: now)
     }
     func histogram(cityID: Int64, interval: CountInterval, from: Date, to: Date, categories: Set<String>) async throws -> [CountBucket]? {
-        try await versioned.store.histogram(cityID: cityID, interval: interval, from: from, to: to, categories: categories)
+        try await store.histogram(cityID: cityID, interval: interval, from: from, to: to, categories: categories)
     }
 }

@@ -130,8 +130,8 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
 
     /// The version of the state moved on to `now`; nil when `now` is in the past and PostgreSQL
     /// answers instead.
-    package func readVersion(now: Date) async throws -> UInt64? {
-        try await current(now: now)?.version
+    package func readVersion(now: Date) async throws -> AnswerVersion? {
+        try await current(now: now)?.answers
     }
 
     /// From the state in memory, moved on to `now`. A `now` more than a second before the state's

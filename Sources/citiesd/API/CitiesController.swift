@@ -105,7 +105,11 @@ struct CitiesController: Sendable {
             if listQuery.page != 1 { page = try await repository.list(listQuery, now: now) }
         }
         let results = page.results.map { serializer.representation(of: $0.city, eventCount: $0.eventCount) }
-        return Representation(json: try pagination.body(count: page.count, page: listQuery.page, results: results, query: query, request: request, context: context))
+        // Ordered by count, any count can move a city onto the page; otherwise only its own cities
+        // and which cities there are can change it.
+        let byCount = listQuery.ordering.terms.contains { $0.field == .eventCount }
+        return Representation(json: try pagination.body(count: page.count, page: listQuery.page, results: results, query: query, request: request, context: context),
+                              inputs: byCount ? .everything : .cities(page.results.map(\.city.id), listing: true))
     }
 
     private func create(_ request: inout Request, _ context: CitiesRequestContext) async throws -> Response {
@@ -119,7 +123,7 @@ struct CitiesController: Sendable {
 
     private func detail(_ id: Int64, now: Date) async throws -> Representation {
         guard let found = try await repository.city(id: id, now: now) else { throw APIError.notFound }
-        return Representation(json: serializer.representation(of: found.city, eventCount: found.eventCount))
+        return Representation(json: serializer.representation(of: found.city, eventCount: found.eventCount), inputs: .cities([id], listing: false))
     }
 
     private func update(_ request: inout Request, _ context: CitiesRequestContext, id: Int64, partial: Bool) async throws -> Response {
@@ -145,7 +149,9 @@ struct CitiesController: Sendable {
         let categories = parameters.categories()
         let countryCode = parameters.countryCode()
         try parameters.check()
-        return eventCountsRenderer.render(try await repository.eventCounts(EventCountFilter(window: window, categories: categories), countryCode: countryCode, now: now))
+        let rows = try await repository.eventCounts(EventCountFilter(window: window, categories: categories), countryCode: countryCode, now: now)
+        // A window is counted from the events themselves, which any write may move.
+        return eventCountsRenderer.render(rows, inputs: window == nil ? .cities(rows.map(\.id), listing: true) : .everything)
     }
 
     private func histogram(_ query: CanonicalQuery, id: Int64) async throws -> Representation {

@@ -16,7 +16,7 @@ final class EventCountsRenderer: Sendable {
     private let fragments = Mutex<[Int64: [Fragment]]>([:])
     private static let rowsKeptPerCity = 4
 
-    func render(_ rows: [CityEventCount]) -> Representation {
+    func render(_ rows: [CityEventCount], inputs: AnswerInputs) -> Representation {
         let known = fragments.withLock { $0 }
         var made: [Fragment] = []
         let parts = rows.map { row -> [UInt8] in
@@ -34,7 +34,7 @@ final class EventCountsRenderer: Sendable {
             body.writeBytes(part)
         }
         body.writeInteger(UInt8(ascii: "]"))
-        return Representation(body: body)
+        return Representation(body: body, inputs: inputs)
     }
 
     /// Keeps new fragments first; forgets cities gone from every answer once the map holds far

@@ -58,10 +58,6 @@ struct LRUCache<Key: Hashable, Value> {
         if let index = indices[key] { remove(at: index) }
     }
 
-    mutating func removeAll() {
-        self = LRUCache(capacity: capacity, maximumCost: maximumCost)
-    }
-
     private mutating func remove(at index: Int) {
         unlink(index)
         indices[nodes[index].key] = nil

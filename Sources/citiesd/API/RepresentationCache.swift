@@ -4,36 +4,46 @@ import Foundation
 import Hummingbird
 import Synchronization
 
-/// A rendered `GET` answer: its JSON bytes and their strong entity tag.
+/// A rendered `GET` answer: its JSON bytes, their strong entity tag, and what it was made from.
 struct Representation: Sendable {
     let body: ByteBuffer
     /// A hash of the body, so every replica gives the same bytes the same tag.
     let etag: String
+    /// What the answer depends on: a kept answer outlives writes that change none of it.
+    let inputs: AnswerInputs
 
-    init(json: some JSONWritable) {
-        self.init(body: ByteBuffer(bytes: JSONResponse.encode(json)))
+    init(json: some JSONWritable, inputs: AnswerInputs = .everything) {
+        self.init(body: ByteBuffer(bytes: JSONResponse.encode(json)), inputs: inputs)
     }
 
-    init(body: ByteBuffer) {
+    init(body: ByteBuffer, inputs: AnswerInputs = .everything) {
         self.body = body
+        self.inputs = inputs
         let digest = body.withUnsafeReadableBytes { SHA256.hash(data: $0) }
         etag = "\"" + digest.prefix(16).map { String(format: "%02x", $0) }.joined() + "\""
     }
 }
 
-/// Rendered answers kept while the repository's answers stay at one version (see
-/// ``VersionedReads``): the search page's calls are then served without querying or encoding.
-/// Keyed by the public base URL, the path and the recognised query (``CanonicalQuery``); the least
-/// recently used answers make room for new ones, within `capacity` answers and `maximumBytes`.
-/// When the version moves, the requests for one key that arrive while its answer is being
-/// rendered wait for that render instead of each rendering it again.
+/// Rendered answers kept while what they were made from stays unchanged (see ``VersionedReads``
+/// and ``AnswerInputs``): the search page's calls are then served without querying or encoding,
+/// and a write to one city leaves the answers about others as they are. Keyed by the public base
+/// URL, the path and the recognised query (``CanonicalQuery``); the least recently used answers
+/// make room for new ones, within `capacity` answers and `maximumBytes`. When an answer has to be
+/// made again, the requests for its key that arrive while it is rendered wait for that render
+/// instead of each rendering it again.
 final class RepresentationCache: Sendable {
     private let versioned: (any VersionedReads)?
     private let state: Mutex<State>
 
+    private struct Kept {
+        let representation: Representation
+        /// The version the answer is known to hold at: where it was made, or where it was last
+        /// found unchanged.
+        var version: UInt64
+    }
+
     private struct State {
-        var version: UInt64 = 0
-        var representations: LRUCache<String, Representation>
+        var kept: LRUCache<String, Kept>
         /// Renders in flight, by version and key, with who waits for them.
         var renders: [RenderKey: [CheckedContinuation<Representation?, Never>]] = [:]
     }
@@ -51,53 +61,57 @@ final class RepresentationCache: Sendable {
 
     init(repository: any CitiesRepository, capacity: Int, maximumBytes: Int = 64 << 20) {
         self.versioned = capacity > 0 ? repository as? any VersionedReads : nil
-        self.state = Mutex(State(representations: LRUCache(capacity: capacity, maximumCost: maximumBytes)))
+        self.state = Mutex(State(kept: LRUCache(capacity: capacity, maximumCost: maximumBytes)))
     }
 
-    /// The representation kept under `key` for the answers at `now`, or the one `render` makes
-    /// (kept when the version did not move while rendering).
+    /// The representation kept under `key` when it is still the answer at `now`, or the one `render`
+    /// makes (then kept as made at the version read before it: a render that saw later changes is
+    /// only ever checked more strictly).
     func representation(forKey key: String, now: Date, render: () async throws -> Representation) async throws -> Representation {
-        guard let versioned, let version = try await versioned.readVersion(now: now) else { return try await render() }
-        switch lookup(key, version: version) {
+        guard let versioned, let current = try await versioned.readVersion(now: now) else { return try await render() }
+        switch lookup(key, at: current) {
         case .kept(let representation):
             return representation
         case .rendering:
-            if let shared = await renderInFlight(key, version: version) { return shared }
+            if let shared = await renderInFlight(key, version: current.version) { return shared }
             return try await render()
         case .leads:
             do {
                 let representation = try await render()
-                let unchanged = try await versioned.readVersion(now: now) == version
-                finish(key, version: version, with: representation, keep: unchanged)
+                finish(key, version: current.version, with: representation)
                 return representation
             } catch {
-                finish(key, version: version, with: nil, keep: false)
+                finish(key, version: current.version, with: nil)
                 throw error
             }
         }
     }
 
-    /// In one step: the kept answer, or a render to wait for, or the lead of a new render.
-    private func lookup(_ key: String, version: UInt64) -> Lookup {
+    /// In one step: the kept answer (noted as holding at `current` once checked), or a render to
+    /// wait for, or the lead of a new render.
+    private func lookup(_ key: String, at current: AnswerVersion) -> Lookup {
         state.withLock { state in
-            if state.version < version {
-                state.version = version
-                state.representations.removeAll()
+            if var kept = state.kept.value(for: key) {
+                if kept.version == current.version { return .kept(kept.representation) }
+                if current.keeps(answerMadeAt: kept.version, from: kept.representation.inputs) {
+                    kept.version = current.version
+                    state.kept.set(kept, for: key, cost: kept.representation.body.readableBytes)
+                    return .kept(kept.representation)
+                }
             }
-            if state.version == version, let kept = state.representations.value(for: key) { return .kept(kept) }
-            let render = RenderKey(version: version, key: key)
+            let render = RenderKey(version: current.version, key: key)
             if state.renders[render] != nil { return .rendering }
             state.renders[render] = []
             return .leads
         }
     }
 
-    /// Keeps the answer (when the version held) and hands it to the requests waiting for it in the
-    /// same step, so a request arriving now finds one or the other.
-    private func finish(_ key: String, version: UInt64, with representation: Representation?, keep: Bool) {
+    /// Keeps the answer (unless one made at a later version is kept already) and hands it to the
+    /// requests waiting for it in the same step, so a request arriving now finds one or the other.
+    private func finish(_ key: String, version: UInt64, with representation: Representation?) {
         let waiting = state.withLock { state -> [CheckedContinuation<Representation?, Never>] in
-            if keep, state.version == version, let representation {
-                state.representations.set(representation, for: key, cost: representation.body.readableBytes)
+            if let representation, (state.kept.value(for: key)?.version ?? 0) <= version {
+                state.kept.set(Kept(representation: representation, version: version), for: key, cost: representation.body.readableBytes)
             }
             return state.renders.removeValue(forKey: RenderKey(version: version, key: key)) ?? []
         }
@@ -111,7 +125,7 @@ final class RepresentationCache: Sendable {
             let render = RenderKey(version: version, key: key)
             let finished = state.withLock { state -> Representation?? in
                 guard state.renders[render] != nil else {
-                    return .some(state.version == version ? state.representations.value(for: key) : nil)
+                    return .some(state.kept.value(for: key).flatMap { $0.version >= version ? $0.representation : nil })
                 }
                 state.renders[render]!.append(waiter)
                 return .none
