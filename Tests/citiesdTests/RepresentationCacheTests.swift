@@ -60,6 +60,20 @@ import Testing
         #expect(renders.load(ordering: .relaxed) == 4)
     }
 
+    /// The ids an answer was made from count against the cache's bytes, as its body does: 200 ids
+    /// (1,600 bytes) do not fit in 1,000, though the body alone would.
+    @Test func theIdsOfAnAnswersInputsCountAgainstTheMemoryLimit() async throws {
+        let cache = RepresentationCache(repository: VersionedRepository(versioned: Moving()), capacity: 8, maximumBytes: 1_000)
+        let renders = Atomic<Int>(0)
+        for ids in [Array(1...200), Array(1...200), [1], [1]] {
+            _ = try await cache.representation(forKey: "\(ids.count)", now: Date()) {
+                renders.add(1, ordering: .relaxed)
+                return Representation(json: ["ids": ids.count], inputs: .cities(ids.map(Int64.init), listing: true))
+            }
+        }
+        #expect(renders.load(ordering: .relaxed) == 3, "the large answer is made each time, the small one once")
+    }
+
     /// Requests for one key arriving while it is rendered get that render: one render for all.
     @Test func concurrentRequestsForOneAnswerShareOneRender() async throws {
         let requests = 16
