@@ -33,7 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds ready/ waits for the database before answering 503; keep it below the gateway's health-check timeout. Env: CITIESD_READY_TIMEOUT_MS. Default: 1000.")
     var readyTimeoutMs: Int?
 
-    @Option(help: "Rendered answers kept until the counts change; 0 keeps none. Env: CITIESD_RESPONSE_CACHE_ENTRIES. Default: 1024.")
+    @Option(help: "Rendered answers kept until what they show changes; 0 keeps none. Env: CITIESD_RESPONSE_CACHE_ENTRIES. Default: 1024.")
     var responseCacheEntries: Int?
 
     @Option(help: "Milliseconds between reads of other writers' changes: the staleness bound of the counts. Env: CITIESD_COUNTS_POLL_MS. Default: 20.")
