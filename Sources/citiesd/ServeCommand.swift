@@ -36,8 +36,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Rendered answers kept until what they show changes; 0 keeps none. Env: CITIESD_RESPONSE_CACHE_ENTRIES. Default: 1024.")
     var responseCacheEntries: Int?
 
-    @Option(help: "Milliseconds between reads of other writers' changes: the staleness bound of the counts. Env: CITIESD_COUNTS_POLL_MS. Default: 20.")
+    @Option(help: "Milliseconds between reads of other writers' changes while not listening for them: the staleness bound of the counts then. Env: CITIESD_COUNTS_POLL_MS. Default: 20.")
     var countsPollMs: Int?
+
+    @Option(help: "Listen (one more database session) for the notification each writer's commit sends, so other writers' changes show within a round trip; polls then run once a second. false where sessions cannot LISTEN (PgBouncer in transaction mode). Env: CITIESD_COUNTS_LISTEN. Default: true.")
+    var countsListen: Bool?
 
     @Option(help: "Seconds an answer stays kept under its Idempotency-Key: retries within it get the same answer. Env: CITIESD_IDEMPOTENCY_KEY_LIFETIME. Default: 86400.")
     var idempotencyKeyLifetime: Int?
@@ -75,6 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
         let pollMilliseconds = try environment.resolve(countsPollMs, "CITIESD_COUNTS_POLL_MS", default: 20)
         guard (1...60_000).contains(pollMilliseconds) else { throw ValidationError("the counts poll interval must be 1…60000 ms, got \(pollMilliseconds)") }
         counts.pollInterval = .milliseconds(pollMilliseconds)
+        counts.listensForChanges = try environment.resolve(countsListen, "CITIESD_COUNTS_LISTEN", default: true)
         var dependencies = APIDependencies(
             pool: pool, metadata: ServiceMetadata(environment: environment.variables), bodyLimit: bodyLimit, counts: counts, logger: logger)
         dependencies.representationCacheEntries = try environment.resolve(responseCacheEntries, "CITIESD_RESPONSE_CACHE_ENTRIES", default: 1024)

@@ -155,14 +155,16 @@ struct PlainSQLCounts {
 }
 
 @Suite struct LiveCountsPollingTests {
-    /// With both replicas polling in the background, a write through one shows in the other without
-    /// anyone asking it to refresh.
-    @Test func aWriteThroughOneReplicaReachesTheOther() async throws {
+    /// With a replica polling in the background and not listening, a write through another shows
+    /// in it without anyone asking it to refresh.
+    @Test func aWriteThroughOneReplicaReachesAPollingOne() async throws {
         let configuration = try await TestCluster.freshDatabase(migrated: true)
         let pools = (0..<2).map { _ in PGPool(configuration: PGPoolConfiguration(connection: configuration, maxConnections: 2)) }
+        var polling = LiveCitiesStore.Configuration()
+        polling.listensForChanges = false
         let writer = LiveCitiesStore(pool: pools[0])
-        let reader = LiveCitiesStore(pool: pools[1])
-        let polling = Task { try await reader.run() }
+        let reader = LiveCitiesStore(pool: pools[1], configuration: polling)
+        let pollingTask = Task { try await reader.run() }
         let city = try await writer.create(draft("Polled"))
         _ = try await writer.upsert([Event(externalID: "p1", cityID: city.id, category: "concert", startsAt: Date(), endsAt: Date() + 3600)])
 
@@ -174,8 +176,45 @@ struct PlainSQLCounts {
             try await Task.sleep(for: .milliseconds(5))
         }
         #expect(seen == 1)
-        polling.cancel()
-        _ = await polling.result
+        pollingTask.cancel()
+        _ = await pollingTask.result
+        for pool in pools { await pool.close() }
+    }
+
+    /// With polls an hour apart, plain SQL writes still show at once: each commit notifies, and the
+    /// replica's listening session makes it read the change log. Its session killed, it listens
+    /// again and reads what was committed meanwhile.
+    @Test func aListeningReplicaFollowsOtherWritersWithoutPolling() async throws {
+        let configuration = try await TestCluster.freshDatabase(migrated: true)
+        let pools = (0..<2).map { _ in PGPool(configuration: PGPoolConfiguration(connection: configuration, maxConnections: 2)) }
+        var hourly = LiveCitiesStore.Configuration()
+        hourly.pollInterval = .seconds(3600)
+        hourly.pollIntervalWhileListening = .seconds(3600)
+        let replica = LiveCitiesStore(pool: pools[0], configuration: hourly)
+        let writer = PostgresCitiesStore(pool: pools[1])
+        let city = try await writer.create(draft("Notified"))
+        let running = Task { try await replica.run() }
+        func count() async throws -> Int? { try await replica.city(id: city.id, now: Date())?.eventCount }
+        func event(_ id: String) -> Event { Event(externalID: id, cityID: city.id, category: "concert", startsAt: Date(), endsAt: Date() + 3600) }
+
+        #expect(try await eventually { replica.isListening })
+        #expect(try await count() == 0)
+        _ = try await writer.upsert([event("n1")])
+        #expect(try await eventually { try await count() == 1 })
+
+        let terminated = try await pools[1].withConnection { connection in
+            try connection.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN event_count_changes'").rows.count
+        }
+        #expect(terminated == 1)
+        _ = try await writer.upsert([event("n2")])
+        #expect(try await eventually { try await count() == 2 })
+        #expect(try await eventually { replica.listeningSessions == 2 })
+        _ = try await writer.upsert([event("n3")])
+        #expect(try await eventually { try await count() == 3 })
+
+        running.cancel()
+        _ = await running.result
+        #expect(!replica.isListening)
         for pool in pools { await pool.close() }
     }
 }

@@ -199,6 +199,36 @@ public final class PGConnection: @unchecked Sendable {
         }
     }
 
+    // MARK: Notifications
+
+    /// Waits until a notification arrives on a channel this session LISTENs to, `wakeDescriptor`
+    /// becomes readable, or `timeout` passes, and answers the channels notified since the last
+    /// call (each once; empty when woken or timed out). Throws when the connection is lost.
+    package func awaitNotifications(timeout: Duration, orReadable wakeDescriptor: Int32) throws -> Set<String> {
+        guard !isClosed else { throw PGError.connectionLost(message: "the connection was closed") }
+        var channels = takeNotifications()
+        guard channels.isEmpty else { return channels }
+        var descriptors = [pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: wakeDescriptor, events: Int16(POLLIN), revents: 0)]
+        guard descriptors[0].fd >= 0 else { throw connectionLostError() }
+        let ready = poll(&descriptors, 2, Int32(clamping: timeout.milliseconds))
+        if ready < 0 && errno != EINTR { throw connectionLostError() }
+        if ready > 0 && descriptors[0].revents != 0 {
+            guard PQconsumeInput(handle) == 1 else { throw connectionLostError() }
+            channels = takeNotifications()
+        }
+        return channels
+    }
+
+    private func takeNotifications() -> Set<String> {
+        var channels: Set<String> = []
+        while let notification = PQnotifies(handle) {
+            channels.insert(String(cString: notification.pointee.relname))
+            PQfreemem(notification)
+        }
+        return channels
+    }
+
     // MARK: State
 
     /// False once libpq knows the connection is broken.

@@ -8,8 +8,8 @@ import Synchronization
 /// counts — come from a `CityCountsState` in memory, so their cost does not grow with the events.
 ///
 /// The state is loaded once from `event_day_counts` and then moved by the changes every writer
-/// (any replica, any SQL) leaves in `event_count_changes`, read every `pollInterval` by transaction
-/// id: each refresh runs in one REPEATABLE READ snapshot and applies exactly the transactions that
+/// (any replica, any SQL) leaves in `event_count_changes`, read by transaction id when a writer's
+/// commit notifies (a session of its own LISTENs) and at every poll: each refresh runs in one REPEATABLE READ snapshot and applies exactly the transactions that
 /// snapshot sees and earlier refreshes did not, so no change is missed or applied twice, whatever
 /// order transactions commit in. Time passing is applied in memory: the state knows every counted
 /// event ending before its horizon, read ahead with an index range scan on `ends_at`.
@@ -22,10 +22,18 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
     /// How often a ``LiveCitiesStore`` polls, how far ahead it reads, and how long the change log
     /// is kept.
     public struct Configuration: Sendable {
-        /// How often changes from other writers are looked for: the bound on their staleness.
+        /// How often changes from other writers are looked for while no notification is heard:
+        /// the bound on their staleness then.
         public var pollInterval: Duration = .milliseconds(20)
+        /// Whether a session of its own LISTENs for the notification every writer's transaction
+        /// sends on commit (migration `0008`), so other writers' changes show within a round trip.
+        /// Turn it off where sessions cannot LISTEN (PgBouncer in transaction mode).
+        public var listensForChanges = true
+        /// How often it polls anyway while listening: the bound on staleness should a notification
+        /// go unseen.
+        public var pollIntervalWhileListening: Duration = .seconds(1)
         /// The longest wait between attempts while refreshes fail (the database is down); the wait
-        /// doubles from `pollInterval` up to this.
+        /// doubles from `pollInterval` up to this (or to `pollInterval`, when that is longer).
         public var maxRetryDelay: Duration = .seconds(2)
         /// How far ahead the events ending soon are known.
         public var lookahead: TimeInterval = 3600
@@ -37,8 +45,9 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
         /// Change-log rows deleted per statement; a full batch makes the next poll prune again.
         public var pruneBatch = 10_000
 
-        /// Polls every 20 ms, retries after at most 2 s, looks 1 hour ahead, keeps changes for
-        /// 10 minutes and prunes every minute.
+        /// Listens for changes and polls every second (every 20 ms while not listening), retries
+        /// after at most 2 s, looks 1 hour ahead, keeps changes for 10 minutes and prunes every
+        /// minute.
         public init() {}
     }
 
@@ -56,6 +65,8 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
     private let warnings = LogThrottle(interval: .seconds(10))
     private let changeRows = Atomic<Int>(0)
     private let cityRows = Atomic<Int>(0)
+    private let listening = Atomic<Bool>(false)
+    private let listeningStarts = Atomic<Int>(0)
 
     /// Where the change log has been read up to: the snapshot of the last refresh. Every
     /// transaction it saw is applied; the others are those from `xmax` on and those in `inProgress`.
@@ -79,33 +90,69 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
     var changeRowsRead: Int { changeRows.load(ordering: .relaxed) }
     /// City rows read by loads and refreshes so far.
     var cityRowsRead: Int { cityRows.load(ordering: .relaxed) }
+    /// Whether its session LISTENs for changes now.
+    var isListening: Bool { listening.load(ordering: .relaxed) }
+    /// How many times its session has started listening: once, plus once per reconnection.
+    var listeningSessions: Int { listeningStarts.load(ordering: .relaxed) }
 
     // MARK: Service
 
-    /// Polls every `pollInterval`; while refreshes fail, waits longer each time (with jitter, up
-    /// to `maxRetryDelay`), and prunes the change log every `pruneInterval`.
+    /// Listens for changes (refreshing on each notification) and polls every
+    /// `pollIntervalWhileListening`, or every `pollInterval` while not listening; while refreshes
+    /// fail, waits longer each time (with jitter, up to `maxRetryDelay`), and prunes the change log
+    /// every `pruneInterval`.
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            var retry = RetryBackoff(initial: self.configuration.pollInterval, maximum: self.configuration.maxRetryDelay)
-            var failures = 0
-            var nextPrune = self.clock()
-            while !Task.isCancelled {
-                var delay = self.configuration.pollInterval
-                do {
-                    try await self.refresh()
-                    if failures > 0 { self.logger.notice("event counts refreshed again", metadata: ["failed_attempts": "\(failures)"]) }
-                    failures = 0
-                    retry.reset()
-                    if self.clock() >= nextPrune { nextPrune = await self.pruneAndPlanNext() }
-                } catch {
-                    failures += 1
-                    delay = retry.next()
-                    self.warnings.log(.warning, "event counts refresh failed; retrying", metadata: [
-                        "error": "\(error)", "retry_in_ms": "\(delay.milliseconds)",
-                    ], to: self.logger)
+            await withDiscardingTaskGroup { group in
+                if self.configuration.listensForChanges {
+                    group.addTask { await self.refreshOnNotifications() }
                 }
-                try? await Task.sleep(for: delay)
+                await self.poll()
+                group.cancelAll()
             }
+        }
+    }
+
+    /// Refreshes after each notification, and after each (re)start of listening for what was
+    /// committed before it; notifications arriving during a refresh make one more.
+    private func refreshOnNotifications() async {
+        let listener = PGListener(configuration: database.pool.configuration.connection, channel: "event_count_changes", logger: logger)
+        let (notifications, notify) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                await listener.run { event in
+                    self.listening.store(event != .lost, ordering: .relaxed)
+                    if event == .listening { self.listeningStarts.add(1, ordering: .relaxed) }
+                    if event != .lost { notify.yield() }
+                }
+                self.listening.store(false, ordering: .relaxed)
+                notify.finish()
+            }
+            // A failed refresh is the poll's to report and retry.
+            for await _ in notifications { try? await self.refresh() }
+        }
+    }
+
+    private func poll() async {
+        var retry = RetryBackoff(initial: configuration.pollInterval, maximum: max(configuration.pollInterval, configuration.maxRetryDelay))
+        var failures = 0
+        var nextPrune = clock()
+        while !Task.isCancelled {
+            var delay = isListening ? configuration.pollIntervalWhileListening : configuration.pollInterval
+            do {
+                try await refresh()
+                if failures > 0 { logger.notice("event counts refreshed again", metadata: ["failed_attempts": "\(failures)"]) }
+                failures = 0
+                retry.reset()
+                if clock() >= nextPrune { nextPrune = await pruneAndPlanNext() }
+            } catch {
+                failures += 1
+                delay = retry.next()
+                warnings.log(.warning, "event counts refresh failed; retrying", metadata: [
+                    "error": "\(error)", "retry_in_ms": "\(delay.milliseconds)",
+                ], to: logger)
+            }
+            try? await Task.sleep(for: delay)
         }
     }
 
