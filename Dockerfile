@@ -29,6 +29,8 @@ ENV version=${version} \
     stack=${stack} \
     HOST=0.0.0.0 \
     PORT=8080 \
+    CITIESD_METRICS_PORT=9464 \
+    LOG_FORMAT=json \
     CITIESD_PACKAGE_JSON=/app/config/package.json
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpq5 ca-certificates tzdata curl \
@@ -38,7 +40,8 @@ WORKDIR /app
 COPY --from=build /out/citiesd /usr/local/bin/citiesd
 COPY config/package.json /app/config/package.json
 USER citiesd
-EXPOSE 8080
+# 8080: the API, behind the gateway; 9464: GET /metrics for Prometheus only, never routed by the gateway.
+EXPOSE 8080 9464
 # The path is the "uri" of config/package.json followed by /ready/.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD curl -fsS "http://127.0.0.1:${PORT}/ws/cities/ready/" > /dev/null || exit 1

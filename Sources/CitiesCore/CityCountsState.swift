@@ -24,6 +24,8 @@ package struct CityCountsState: Sendable {
     package private(set) var answers = AnswerVersion(version: 0)
     /// Grows whenever an answer may have changed; equal versions give equal answers.
     package var version: UInt64 { answers.version }
+    /// How many counted events it knows end within its look-ahead.
+    package var lookaheadEvents: Int { ending.count }
     package private(set) var watermark: Date
     package private(set) var horizon: Date
     private var cities: [Int64: City] = [:]

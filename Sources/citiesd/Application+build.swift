@@ -25,11 +25,16 @@ struct APIDependencies: Sendable {
     var readyTimeout: Duration = .seconds(1)
     /// Run with the server: the pool first (closed last), then what polls through it.
     var services: [any Service]
+    /// Where the HTTP layer, the counts feed and the response cache report; give the pool the same
+    /// factory.
+    var metrics: ServiceMetrics
 
     init(pool: PGPool, metadata: ServiceMetadata, bodyLimit: Int = 16 << 20,
-         counts: LiveCitiesStore.Configuration = LiveCitiesStore.Configuration(), logger: Logger = Logger(label: "citiesd.counts")) {
+         counts: LiveCitiesStore.Configuration = LiveCitiesStore.Configuration(), logger: Logger = Logger(label: "citiesd.counts"),
+         metrics: ServiceMetrics = ServiceMetrics()) {
         self.pool = pool
-        let live = LiveCitiesStore(pool: pool, configuration: counts, logger: logger)
+        self.metrics = metrics
+        let live = LiveCitiesStore(pool: pool, configuration: counts, logger: logger, metrics: metrics.factory)
         self.repository = live
         let idempotency = PostgresIdempotencyStore(pool: pool, logger: logger)
         self.services = [pool, live, idempotency]
@@ -60,14 +65,15 @@ func buildApplication(
         drain: dependencies.drain, readyTimeout: dependencies.readyTimeout
     ).routes + CitiesController(
         repository: dependencies.repository,
-        cache: RepresentationCache(repository: dependencies.repository, capacity: dependencies.representationCacheEntries),
-        bodyLimit: dependencies.bodyLimit
+        cache: RepresentationCache(repository: dependencies.repository, capacity: dependencies.representationCacheEntries, metrics: dependencies.metrics.factory),
+        bodyLimit: dependencies.bodyLimit, ingest: IngestMetrics(factory: dependencies.metrics.factory)
     ).routes + [
         APIRoute("schema/", APIView(name: "Schema", description: "The OpenAPI 3.1 document of this API.")
             .on(.get) { _, _ in JSONResponse.make(schema, status: .ok) }),
     ]
 
     let router = Router(context: CitiesRequestContext.self)
+    if dependencies.metrics.isEnabled { router.add(middleware: HTTPMetricsMiddleware(factory: dependencies.metrics.factory)) }
     router.add(middleware: ProxyHeadersMiddleware(trustedProxies: dependencies.trustedProxies))
     router.add(middleware: RedactingLogRequestsMiddleware(.debug))
     router.add(middleware: ErrorMiddleware())

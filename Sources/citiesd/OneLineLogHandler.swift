@@ -29,14 +29,8 @@ struct OneLineLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         var event = event
-        var metadata = self.metadata
-        metadata.merge(metadataProvider?.get() ?? [:]) { $1 }
-        metadata.merge(event.metadata ?? [:]) { $1 }
-        if let error = event.error {
-            metadata["error.message"] = "\(error)"
-            metadata["error.type"] = "\(String(reflecting: type(of: error)))"
-            event.error = nil
-        }
+        let metadata = LogEventFields.metadata(self.metadata, provider: metadataProvider, event: event)
+        event.error = nil
         event.metadata = metadata.isEmpty ? nil : Self.escaped(metadata)
         event.message = "\(Self.escaped(event.message.description))"
         stream.log(event: event)

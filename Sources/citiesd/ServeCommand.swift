@@ -5,6 +5,7 @@ import CitiesPGTesting
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,6 +46,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds an answer stays kept under its Idempotency-Key: retries within it get the same answer. Env: CITIESD_IDEMPOTENCY_KEY_LIFETIME. Default: 86400.")
     var idempotencyKeyLifetime: Int?
 
+    @Option(help: "Port of a second listener, on the same address, serving GET /metrics (Prometheus' text format) and nothing else; keep it off the gateway. Env: CITIESD_METRICS_PORT. Default: none (off).")
+    var metricsPort: Int?
+
     @Flag(help: "Run on a private PostgreSQL cluster under --embedded-dir, created, migrated and loaded with sample data on first use; ignores DATABASE_URL.")
     var embedded = false
 
@@ -61,6 +65,10 @@ struct ServeCommand: AsyncParsableCommand {
         let host = try environment.resolve(hostname, "HOST", default: "127.0.0.1")
         let port = try environment.resolve(port, "PORT", default: 8080)
         guard (0...65535).contains(port) else { throw ValidationError("port must be 0…65535, got \(port)") }
+        let metricsPort = try environment.resolve(self.metricsPort, "CITIESD_METRICS_PORT", default: -1)
+        guard metricsPort == -1 || ((1...65535).contains(metricsPort) && metricsPort != port) else {
+            throw ValidationError("the metrics port must be 1…65535 and differ from --port, got \(metricsPort)")
+        }
         var poolConfiguration = try database.poolConfiguration(environment)
 
         var cluster: EmbeddedPostgres?
@@ -71,7 +79,8 @@ struct ServeCommand: AsyncParsableCommand {
             poolConfiguration.connection.connectionString = started.connection.connectionString
         }
 
-        let pool = PGPool(configuration: poolConfiguration, logger: logger)
+        let metrics = ServiceMetrics(enabled: metricsPort != -1)
+        let pool = PGPool(configuration: poolConfiguration, logger: logger, metrics: metrics.factory)
         let bodyLimit = try environment.resolve(maxBodyBytes, "CITIESD_MAX_BODY_BYTES", default: 16 << 20)
         guard bodyLimit > 0 else { throw ValidationError("the body limit must be positive, got \(bodyLimit)") }
         var counts = LiveCitiesStore.Configuration()
@@ -80,7 +89,8 @@ struct ServeCommand: AsyncParsableCommand {
         counts.pollInterval = .milliseconds(pollMilliseconds)
         counts.listensForChanges = try environment.resolve(countsListen, "CITIESD_COUNTS_LISTEN", default: true)
         var dependencies = APIDependencies(
-            pool: pool, metadata: ServiceMetadata(environment: environment.variables), bodyLimit: bodyLimit, counts: counts, logger: logger)
+            pool: pool, metadata: ServiceMetadata(environment: environment.variables), bodyLimit: bodyLimit, counts: counts, logger: logger,
+            metrics: metrics)
         dependencies.representationCacheEntries = try environment.resolve(responseCacheEntries, "CITIESD_RESPONSE_CACHE_ENTRIES", default: 1024)
         guard dependencies.representationCacheEntries >= 0 else { throw ValidationError("the response cache size cannot be negative") }
         let readyMilliseconds = try environment.resolve(readyTimeoutMs, "CITIESD_READY_TIMEOUT_MS", default: 1000)
@@ -101,15 +111,21 @@ struct ServeCommand: AsyncParsableCommand {
             dependencies: dependencies,
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: port), serverName: "citiesd", backlog: try connections.listenBacklog(environment)),
-            connections: ConnectionRegistry(limits: limits, logger: logger),
+            connections: ConnectionRegistry(limits: limits, logger: logger, metrics: metrics.factory),
             logger: logger)
+        var services: [any Service] = [app]
+        if metrics.isEnabled {
+            let endpoint = MetricsEndpoint(metrics: metrics, process: ProcessMetrics(factory: metrics.factory, metadata: dependencies.metadata))
+            services.append(endpoint.application(address: .hostname(host, port: metricsPort), logger: logger))
+        }
         logger.info("citiesd starting", metadata: [
             "address": "\(host):\(port)", "prefix": "\(api.prefix)",
             "database": "\(poolConfiguration.connection.redactedDescription)",
             "max_connections": "\(limits.maxConnections)",
+            "metrics": "\(metricsPort == -1 ? "off" : "\(host):\(metricsPort)/metrics")",
         ])
         do {
-            try await DrainingShutdown(drain: dependencies.drain, drainPeriod: drainPeriod, gracePeriod: gracePeriod, logger: logger).run([app])
+            try await DrainingShutdown(drain: dependencies.drain, drainPeriod: drainPeriod, gracePeriod: gracePeriod, logger: logger).run(services)
         } catch {
             try await cluster?.stop()
             throw error

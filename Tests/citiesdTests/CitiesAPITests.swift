@@ -32,15 +32,15 @@ struct APITestContext: Sendable {
 
 func withAPI(
     metadata: ServiceMetadata = ServiceMetadata(), bodyLimit: Int = 1 << 20, database: PGConfiguration? = nil,
-    over setup: TestingSetup = .router, configure: (inout APIDependencies) -> Void = { _ in },
+    over setup: TestingSetup = .router, metrics: ServiceMetrics = ServiceMetrics(), configure: (inout APIDependencies) -> Void = { _ in },
     _ body: @escaping @Sendable (APITestContext) async throws -> Void
 ) async throws {
     let connection: PGConfiguration
     if let database { connection = database } else { connection = try await EmbeddedPostgres.makeTestDatabase(migrated: true) }
-    let pool = PGPool(configuration: PGPoolConfiguration(connection: connection, maxConnections: 4, acquireTimeout: .seconds(2)))
+    let pool = PGPool(configuration: PGPoolConfiguration(connection: connection, maxConnections: 4, acquireTimeout: .seconds(2)), metrics: metrics.factory)
     let key = TokenAuthenticator.newKey()
     if database == nil { _ = try await PostgresTokenStore(pool: pool).create(name: "tests", keyHash: TokenAuthenticator.hash(key)) }
-    var dependencies = APIDependencies(pool: pool, metadata: metadata, bodyLimit: bodyLimit)
+    var dependencies = APIDependencies(pool: pool, metadata: metadata, bodyLimit: bodyLimit, metrics: metrics)
     configure(&dependencies)
     let app = try buildApplication(api: try APIConfiguration(prefix: "/ws/cities"), dependencies: dependencies, logger: Logger(label: "test"))
     try await app.test(setup) { client in try await body(APITestContext(client: client, token: key, pool: pool)) }

@@ -1,5 +1,6 @@
 import CitiesCore
 import CitiesPG
+import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -107,5 +108,77 @@ struct CapturedOutput: TextOutputStream, Sendable {
         // The throttle is process-wide: another test's outage may have logged this interval's line.
         #expect(warnings.count <= 1)
         #expect(warnings.allSatisfy { $0.contains("warning") && $0.contains("Connection refused") })
+    }
+}
+
+/// Lines a ``JSONLineLogHandler`` writes, kept for the test to read.
+final class CapturedLines: Sendable {
+    private let lines = Mutex<[[UInt8]]>([])
+    var all: [[UInt8]] { lines.withLock { $0 } }
+
+    func logger(metadataProvider: Logger.MetadataProvider? = nil) -> Logger {
+        var logger = Logger(label: "citiesd.test") { label in
+            JSONLineLogHandler(label: label, metadataProvider: metadataProvider) { line in self.lines.withLock { $0.append(line) } }
+        }
+        logger.logLevel = .trace
+        return logger
+    }
+}
+
+@Suite struct RequestLogFieldsTests {
+    /// Each event is one JSON object on one line, whatever the message holds, with the request id
+    /// and trace id lifted out of the metadata and Hummingbird's `hb.request.id` written once, as
+    /// `request_id`.
+    @Test func jsonLinesCarryOneRequestIDTheTraceIDAndTheMetadata() throws {
+        let output = CapturedLines()
+        var logger = output.logger(metadataProvider: Logger.MetadataProvider { ["provided": "yes"] })
+        logger[metadataKey: "hb.request.id"] = "req-1"
+        logger[metadataKey: "trace_id"] = "4bf92f3577b34da6a3ce929d0e0e4736"
+        struct Broken: Error {}
+        logger.error("database unavailable:\nserver closed the connection\u{2028}\"quoted\"", error: Broken(), metadata: [
+            "nested": .dictionary(["list": .array(["one\ntwo", .stringConvertible(3)])]),
+        ])
+        logger.info("second")
+
+        let lines = output.all
+        #expect(lines.count == 2)
+        #expect(lines.allSatisfy { $0.last == UInt8(ascii: "\n") && $0.dropLast().allSatisfy { $0 != UInt8(ascii: "\n") } })
+        guard case .object(let first) = try JSONDecoder().decode(JSONValue.self, from: Data(lines[0])) else { Issue.record("not an object"); return }
+        #expect(first["message"] == .string("database unavailable:\nserver closed the connection\u{2028}\"quoted\""))
+        #expect(first["level"] == "error")
+        #expect(first["logger"] == "citiesd.test")
+        #expect(first["request_id"] == "req-1")
+        #expect(first["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736")
+        guard case .string(let timestamp) = first["timestamp"], ISOTimestamp.date(from: timestamp) != nil else { Issue.record("no timestamp"); return }
+        guard case .object(let metadata) = first["metadata"] else { Issue.record("no metadata"); return }
+        #expect(metadata["provided"] == "yes")
+        #expect(metadata["nested"] == .object(["list": .array(["one\ntwo", "3"])]))
+        #expect(metadata["error.type"].map { "\($0)".contains("Broken") } == true)
+        #expect(metadata["request_id"] == nil && metadata["hb.request.id"] == nil && metadata["trace_id"] == nil)
+    }
+
+    @Test func textLinesWriteTheRequestIDOnceAsRequestID() {
+        let output = CapturedOutput()
+        var logger = output.logger()
+        logger[metadataKey: "hb.request.id"] = "req-2"
+        logger.info("one")
+        #expect(output.lines.count == 1)
+        #expect(output.lines[0].contains("request_id=req-2"))
+        #expect(!output.lines[0].contains("hb.request.id"))
+    }
+
+    @Test func onlyAWellFormedTraceparentGivesATraceID() {
+        let traceID = ProxyHeadersMiddleware.traceID(fromTraceparent:)
+        #expect(traceID("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01") == "4bf92f3577b34da6a3ce929d0e0e4736")
+        #expect(traceID("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future") == "4bf92f3577b34da6a3ce929d0e0e4736",
+                "a later version may add fields")
+        for malformed in [
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01", "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7", "", "garbage\n\u{0}",
+        ] {
+            #expect(traceID(malformed) == nil, "\(malformed)")
+        }
     }
 }

@@ -88,6 +88,14 @@ import Testing
         let executor = try CitiesdProcess.run(["migrate", "status"], environment: ["CITIESD_EXECUTOR": "threads"])
         #expect(executor.status == 64)
         #expect(executor.stderr.contains(#"CITIESD_EXECUTOR must be event-loops or swift, not "threads""#))
+        let format = try CitiesdProcess.run(["migrate", "status"], environment: ["LOG_FORMAT": "xml"])
+        #expect(format.status == 64)
+        #expect(format.stderr.contains("log format xml is not one of text, json"))
+        for ports in [["--port", "8080", "--metrics-port", "8080"], ["--metrics-port", "70000"]] {
+            let metrics = try CitiesdProcess.run(["serve", "--database-url", "host=/nonexistent"] + ports)
+            #expect(metrics.status == 64, "\(ports)")
+            #expect(metrics.stderr.contains("the metrics port must be 1…65535 and differ from --port"), "\(ports)")
+        }
     }
 
     @Test func everyCommandHasHelp() throws {

@@ -18,7 +18,8 @@ import Testing
             }
             #expect(document["openapi"] == .string("3.1.0"))
             let store = InMemoryCitiesStore()
-            let controller = CitiesController(repository: store, cache: RepresentationCache(repository: store, capacity: 0), bodyLimit: 1)
+            let controller = CitiesController(repository: store, cache: RepresentationCache(repository: store, capacity: 0), bodyLimit: 1,
+                                              ingest: IngestMetrics(factory: ServiceMetrics(enabled: false).factory))
             let health = HealthController(pool: api.pool, counts: nil, runner: MigrationRunner(migrations: []), metadata: ServiceMetadata(), drain: DrainState())
             for route in controller.routes + health.routes {
                 let documentedPath = "/ws/cities/" + route.path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }

@@ -1,4 +1,5 @@
 import CLibPQ
+import CoreMetrics
 import Foundation
 
 /// One libpq connection.
@@ -31,6 +32,8 @@ public final class PGConnection: @unchecked Sendable {
     private struct PreparedStatement {
         let name: String
         var lastUse: Int
+        /// Its durations, when the connection reports metrics.
+        let timer: CoreMetrics.Timer?
     }
 
     private init(handle: OpaquePointer, configuration: PGConfiguration) {
@@ -45,6 +48,8 @@ public final class PGConnection: @unchecked Sendable {
     private var exchangeBudget: Duration = .zero
     /// No exchange runs past this; the pool sets it from ``PGPool/deadline``.
     var ceiling: ContinuousClock.Instant?
+    /// Where statement durations and failures are counted; the pool sets it.
+    var metrics: PGPoolMetrics?
 
     deinit { close() }
 
@@ -134,13 +139,21 @@ public final class PGConnection: @unchecked Sendable {
         let parameterTypes = parameters.map { $0.map { type(of: $0).typeOID } ?? 0 }
         let values = try parameters.enumerated().map { index, value in try Self.checked(value?.postgresParameter(), index: index + 1) }
         return try withDeadline {
-            let statementName = try preparedStatementName(sql: sql, parameterTypes: parameterTypes)
-            try send {
-                withBoundParameters(values) { pointers, lengths, formats in
-                    PQsendQueryPrepared(handle, statementName, Int32(values.count), pointers, lengths, formats, 1)
+            do {
+                let statement = try preparedStatement(sql: sql, parameterTypes: parameterTypes)
+                let start = ContinuousClock.now
+                try send {
+                    withBoundParameters(values) { pointers, lengths, formats in
+                        PQsendQueryPrepared(handle, statement.name, Int32(values.count), pointers, lengths, formats, 1)
+                    }
                 }
+                let result = try awaitResults()
+                statement.timer?.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
+                return result
+            } catch let error as PGError {
+                metrics?.failed(error)
+                throw error
             }
-            return try awaitResults()
         }
     }
 
@@ -252,12 +265,12 @@ public final class PGConnection: @unchecked Sendable {
 
     // MARK: Internals
 
-    private func preparedStatementName(sql: String, parameterTypes: [UInt32]) throws -> String {
+    private func preparedStatement(sql: String, parameterTypes: [UInt32]) throws -> PreparedStatement {
         let key = PreparedStatementKey(sql: sql, parameterTypes: parameterTypes)
         useCount += 1
         if let known = preparedStatements[key] {
             preparedStatements[key]?.lastUse = useCount
-            return known.name
+            return known
         }
         if preparedStatements.count >= max(configuration.preparedStatementCapacity, 1),
            let (oldest, statement) = preparedStatements.min(by: { $0.value.lastUse < $1.value.lastUse }) {
@@ -272,8 +285,9 @@ public final class PGConnection: @unchecked Sendable {
             }
         }
         _ = try awaitResults()
-        preparedStatements[key] = PreparedStatement(name: name, lastUse: useCount)
-        return name
+        let statement = PreparedStatement(name: name, lastUse: useCount, timer: metrics?.statementTimer(PGPoolMetrics.statementName(of: sql)))
+        preparedStatements[key] = statement
+        return statement
     }
 
     private static func checked(_ value: PGParameterValue?, index: Int) throws -> PGParameterValue? {

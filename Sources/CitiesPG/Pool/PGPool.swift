@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import NIOPosix
@@ -17,6 +18,7 @@ public final class PGPool: Sendable {
     private let threads: NIOThreadPool
     private let state = Mutex(State())
     private let logger: Logger
+    private let metrics: PGPoolMetrics
     /// A hung database times out every waiting caller: one line per 10 s, with the count.
     private let exhaustedWarnings = LogThrottle(interval: .seconds(10))
 
@@ -39,6 +41,10 @@ public final class PGPool: Sendable {
         var nextWaiterID: UInt64 = 0
         var isClosed = false
 
+        func report(to metrics: PGPoolMetrics) {
+            metrics.poolChanged(open: openSlots, idle: idle.count, waiting: waiters.count)
+        }
+
         mutating func popOldestWaiter() -> Waiter? {
             while !waiterOrder.isEmpty {
                 if let waiter = waiters.removeValue(forKey: waiterOrder.removeFirst()) { return waiter }
@@ -55,10 +61,13 @@ public final class PGPool: Sendable {
 
     /// Starts the pool's `maxConnections + 1` threads; no connection opens until a caller needs one,
     /// so an unreachable server shows only then. ``close()`` (or running it as a `Service`) stops
-    /// the threads.
-    public init(configuration: PGPoolConfiguration, logger: Logger = Logger(label: "citiesd.postgres")) {
+    /// the threads. Its metrics (`citiespg_pool_*`, `citiespg_statement_duration_seconds`,
+    /// `citiespg_errors_total`, `citiespg_transaction_retries_total`) go to `metrics`.
+    public init(configuration: PGPoolConfiguration, logger: Logger = Logger(label: "citiesd.postgres"),
+                metrics: any MetricsFactory = MetricsSystem.factory) {
         self.configuration = configuration
         self.logger = logger
+        self.metrics = PGPoolMetrics(factory: metrics, maxConnections: configuration.maxConnections)
         // One thread per connection, plus one for closing connections, which must not wait for a free one.
         self.threads = NIOThreadPool(numberOfThreads: configuration.maxConnections + 1)
         threads.start()
@@ -76,6 +85,7 @@ public final class PGPool: Sendable {
         let deadline = Self.deadline
         let lease = try await acquire(until: deadline)
         let configuration = configuration.connection
+        let metrics = metrics
         let outcome: (PGConnection?, Result<T, Error>)
         do {
             outcome = try await threads.runIfActive {
@@ -91,9 +101,11 @@ public final class PGPool: Sendable {
                         connection = try PGConnection.connect(configuration, until: deadline)
                     }
                 } catch {
+                    if let error = error as? PGError { metrics.failed(error) }
                     return (nil, .failure(error))
                 }
                 connection.ceiling = deadline
+                connection.metrics = metrics
                 defer { connection.ceiling = nil }
                 return (connection, Result { try body(connection) })
             }
@@ -117,6 +129,7 @@ public final class PGPool: Sendable {
                 return try await withConnection { connection in try connection.transaction { try body(connection) } }
             } catch let error as PGError where attempt < attempts && error.serverError?.isConcurrencyConflict == true {
                 logger.debug("transaction lost to a concurrent one; running it again", metadata: ["sqlstate": "\(error.sqlState ?? "")", "attempt": "\(attempt)"])
+                metrics.transactionRetried(sqlState: error.sqlState ?? "")
                 try await Task.sleep(for: backoff.next())
             }
         }
@@ -134,6 +147,7 @@ public final class PGPool: Sendable {
             let waiters = Array(state.waiters.values)
             state.waiters = [:]
             state.waiterOrder = []
+            state.report(to: metrics)
             return (idle, waiters)
         }
         for waiter in waiters {
@@ -159,6 +173,7 @@ public final class PGPool: Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Lease, Error>) in
                 let mustWait = state.withLock { state -> Bool in
+                    defer { state.report(to: metrics) }
                     if state.isClosed {
                         continuation.resume(throwing: PGError.poolClosed)
                     } else if let connection = state.idle.popLast() {
@@ -197,11 +212,15 @@ public final class PGPool: Sendable {
     }
 
     private func failWaiter(_ id: UInt64, with error: Error) {
-        let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+        let waiter = state.withLock { state in
+            defer { state.report(to: metrics) }
+            return state.waiters.removeValue(forKey: id)
+        }
         guard let waiter else { return }
         waiter.timeout?.cancel()
         waiter.continuation.resume(throwing: error)
         if (error as? PGError)?.code == .poolTimeout {
+            metrics.acquireTimedOut()
             exhaustedWarnings.log(.warning, "database pool exhausted", metadata: ["max_connections": "\(configuration.maxConnections)"], to: logger)
         }
     }
@@ -212,6 +231,7 @@ public final class PGPool: Sendable {
         let reusable = connection.flatMap { $0.isIdle ? $0 : nil }
         let discarded = reusable == nil ? connection : nil
         let waiter = state.withLock { state -> Waiter? in
+            defer { state.report(to: metrics) }
             if !state.isClosed, let waiter = state.popOldestWaiter() { return waiter }
             if let reusable, !state.isClosed {
                 state.idle.append(reusable)

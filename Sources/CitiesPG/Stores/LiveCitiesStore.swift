@@ -1,4 +1,5 @@
 import CitiesCore
+import CoreMetrics
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -67,6 +68,7 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
     private let cityRows = Atomic<Int>(0)
     private let listening = Atomic<Bool>(false)
     private let listeningStarts = Atomic<Int>(0)
+    private let metrics: LiveCountsMetrics
 
     /// Where the change log has been read up to: the snapshot of the last refresh. Every
     /// transaction it saw is applied; the others are those from `xmax` on and those in `inProgress`.
@@ -77,13 +79,15 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
     }
 
     /// Reads nothing yet: the first read, ``refresh()`` or ``run()`` loads the state. `clock` dates
-    /// refreshes and pruning (tests pass one they move); reads use the `now` they are given.
+    /// refreshes and pruning (tests pass one they move); reads use the `now` they are given. Its
+    /// metrics (`citiespg_counts_*`) go to `metrics`.
     public init(pool: PGPool, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "citiesd.counts"),
-                clock: @escaping @Sendable () -> Date = Date.init) {
+                clock: @escaping @Sendable () -> Date = Date.init, metrics: any MetricsFactory = MetricsSystem.factory) {
         self.database = PostgresCitiesStore(pool: pool)
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
+        self.metrics = LiveCountsMetrics(factory: metrics, listens: configuration.listensForChanges)
     }
 
     /// Change log rows read by refreshes so far (loads not included).
@@ -122,10 +126,12 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
             group.addTask {
                 await listener.run { event in
                     self.listening.store(event != .lost, ordering: .relaxed)
+                    self.metrics.listening(event != .lost)
                     if event == .listening { self.listeningStarts.add(1, ordering: .relaxed) }
                     if event != .lost { notify.yield() }
                 }
                 self.listening.store(false, ordering: .relaxed)
+                self.metrics.listening(false)
                 notify.finish()
             }
             // A failed refresh is the poll's to report and retry.
@@ -147,6 +153,7 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
                 if clock() >= nextPrune { nextPrune = await pruneAndPlanNext() }
             } catch {
                 failures += 1
+                metrics.refreshFailed()
                 delay = retry.next()
                 warnings.log(.warning, "event counts refresh failed; retrying", metadata: [
                     "error": "\(error)", "retry_in_ms": "\(delay.milliseconds)",
@@ -294,15 +301,21 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
         let now = PGTimestamp.rounded(clock())
         let start = feed.withLock { $0 }
         let horizon = state.withLock { $0?.horizon }
-        let (position, change) = try await database.pool.withConnection { connection in
+        let changeRowsBefore = changeRowsRead
+        let (position, change, reloaded) = try await database.pool.withConnection { connection in
             try connection.transaction(PGTransactionMode(isolation: .repeatableRead, readOnly: true)) {
                 try self.refresh(from: start, horizon: horizon, on: connection, now: now)
             }
         }
         // Applied with the new position, only once everything was read: a refresh that fails
         // half-way changes nothing and the next one starts from the same position.
-        state.withLock { change(&$0) }
+        let (version, lookahead) = state.withLock { state in
+            change(&state)
+            return (state?.version ?? 0, state?.lookaheadEvents ?? 0)
+        }
         feed.withLock { $0 = position }
+        metrics.refreshed(at: now.timeIntervalSince1970, changeRows: changeRowsRead - changeRowsBefore, reloaded: reloaded,
+                          version: version, lookaheadEvents: lookahead)
     }
 
     private typealias StateChange = @Sendable (inout CityCountsState?) -> Void
@@ -311,7 +324,7 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
     /// transaction id: those of the transactions the last refresh's snapshot did not see and this
     /// one does, so none is missed or applied twice whatever order transactions commit in, and a
     /// transaction that stays open does not make every poll re-read what was written since it began.
-    private func refresh(from start: FeedPosition?, horizon: Date?, on connection: PGConnection, now: Date) throws -> (FeedPosition, StateChange) {
+    private func refresh(from start: FeedPosition?, horizon: Date?, on connection: PGConnection, now: Date) throws -> (FeedPosition, StateChange, reloaded: Bool) {
         let snapshot = try connection.query("""
             SELECT pg_snapshot_xmax(s)::text, array_to_string(ARRAY(SELECT pg_snapshot_xip(s)), ',')
             FROM pg_current_snapshot() s
@@ -321,11 +334,11 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
             inProgress: try snapshot.decode(String.self, at: 1).split(separator: ",").map { try Self.xid(String($0)) },
             refreshedAt: now)
         if let start, let horizon, now.timeIntervalSince(start.refreshedAt) <= configuration.changeRetention / 2 {
-            return (position, try changes(since: start, on: connection, horizon: horizon, now: now))
+            return (position, try changes(since: start, on: connection, horizon: horizon, now: now), false)
         }
         let loaded = try load(on: connection, now: now)
         logger.debug("event counts loaded", metadata: ["xmax": "\(position.xmax)"])
-        return (position, { $0 = loaded })
+        return (position, { $0 = loaded }, true)
     }
 
     private func load(on connection: PGConnection, now: Date) throws -> CityCountsState {

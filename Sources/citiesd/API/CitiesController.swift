@@ -10,6 +10,7 @@ struct CitiesController: Sendable {
     let serializer = CitySerializer()
     let eventSerializer = EventSerializer()
     let bodyLimit: Int
+    let ingest: IngestMetrics
     static let maximumEventsPerRequest = 10_000
     static let maximumBuckets = 1_000
 
@@ -183,7 +184,11 @@ struct CitiesController: Sendable {
     private func upsertEvents(_ request: inout Request, _ context: CitiesRequestContext) async throws -> Response {
         let data = try await RequestBody.json(&request, limit: bodyLimit)
         let events = try eventSerializer.validateList(data, maximumCount: Self.maximumEventsPerRequest)
-        return try await answer(context, { try await repository.upsert(events) }) { .json($0, status: .ok) }
+        return try await answer(context, {
+            let summary = try await repository.upsert(events)
+            ingest.upserted(batch: events.count, summary)
+            return summary
+        }) { .json($0, status: .ok) }
     }
 
     /// Answers a write with `render` of its result. Under an idempotency key the repository saves

@@ -34,12 +34,17 @@ struct LRUCache<Key: Hashable, Value> {
         return nodes[index].value
     }
 
-    /// Stores `value` as the most recently used, evicting the oldest entries beyond the limits. A
-    /// value costing more than `maximumCost` alone is not stored.
-    mutating func set(_ value: Value, for key: Key, cost: Int = 0) {
+    /// Stores `value` as the most recently used, evicting the oldest entries beyond the limits, and
+    /// answers how many it evicted. A value costing more than `maximumCost` alone is not stored.
+    @discardableResult
+    mutating func set(_ value: Value, for key: Key, cost: Int = 0) -> Int {
         removeValue(for: key)
-        guard capacity > 0, cost <= maximumCost else { return }
-        while count >= capacity || totalCost + cost > maximumCost, let oldest { remove(at: oldest) }
+        guard capacity > 0, cost <= maximumCost else { return 0 }
+        var evicted = 0
+        while count >= capacity || totalCost + cost > maximumCost, let oldest {
+            remove(at: oldest)
+            evicted += 1
+        }
         let node = Node(key: key, value: value, cost: cost)
         let index: Int
         if let reused = free.popLast() {
@@ -52,6 +57,7 @@ struct LRUCache<Key: Hashable, Value> {
         indices[key] = index
         totalCost += cost
         linkAsNewest(index)
+        return evicted
     }
 
     mutating func removeValue(for key: Key) {

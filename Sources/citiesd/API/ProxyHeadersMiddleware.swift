@@ -6,7 +6,9 @@ import Logging
 /// Resolves, once per request, what the client sees: the public base URL (from `X-Forwarded-Proto`,
 /// `-Host`, `-Port` and `-Prefix` when the peer is a trusted proxy, else the request's own host), and
 /// the request id (the gateway's `X-Request-ID`, `Kong-Request-ID` or `X-Kong-Request-Id`, else a new
-/// one), which goes on every log line of the request and back in the `X-Request-ID` response header.
+/// one), which goes on every log line of the request and back in the `X-Request-ID` response header,
+/// and the trace id of a W3C `traceparent` (Kong's OpenTelemetry plugin sends one), which goes on
+/// the request's log lines as `trace_id`.
 struct ProxyHeadersMiddleware: RouterMiddleware {
     typealias Context = CitiesRequestContext
 
@@ -14,6 +16,7 @@ struct ProxyHeadersMiddleware: RouterMiddleware {
         HTTPField.Name("X-Request-ID")!, HTTPField.Name("Kong-Request-ID")!, HTTPField.Name("X-Kong-Request-Id")!,
     ]
 
+    static let traceparent = HTTPField.Name("traceparent")!
     static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
     static let forwardedHost = HTTPField.Name("X-Forwarded-Host")!
     static let forwardedPort = HTTPField.Name("X-Forwarded-Port")!
@@ -24,7 +27,10 @@ struct ProxyHeadersMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         context.requestID = Self.requestID(from: request)
-        context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        context.logger[metadataKey: "hb.request.id"] = .string(context.requestID)
+        if let traceID = request.headers[Self.traceparent].flatMap(Self.traceID(fromTraceparent:)) {
+            context.logger[metadataKey: "trace_id"] = .string(traceID)
+        }
         context.publicBaseURL = publicBaseURL(request, peerIsTrusted: trustedProxies.contains(context.remoteAddress))
         var response = try await next(request, context)
         response.headers[Self.requestIDHeaders[0]] = context.requestID
@@ -40,6 +46,17 @@ struct ProxyHeadersMiddleware: RouterMiddleware {
             }
         }
         return RequestIDGenerator.next()
+    }
+
+    /// The trace id of a `traceparent` header (W3C Trace Context: `version-traceid-parentid-flags`,
+    /// lower-case hex), or nil when it is malformed, of the invalid version `ff`, or all zeros.
+    static func traceID(fromTraceparent value: String) -> String? {
+        let parts = value.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count >= 4, parts[0].count == 2, parts[0] != "ff", parts[1].count == 32, parts[2].count == 16, parts[3].count == 2,
+              parts[0] != "00" || parts.count == 4,
+              parts.prefix(4).allSatisfy({ $0.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) } }),
+              parts[1].contains(where: { $0 != "0" }), parts[2].contains(where: { $0 != "0" }) else { return nil }
+        return String(parts[1])
     }
 
     func publicBaseURL(_ request: Request, peerIsTrusted: Bool) -> String {

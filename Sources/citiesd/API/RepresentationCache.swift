@@ -1,4 +1,5 @@
 import CitiesCore
+import CoreMetrics
 import Crypto
 import Foundation
 import Hummingbird
@@ -41,6 +42,7 @@ struct Representation: Sendable {
 final class RepresentationCache: Sendable {
     private let versioned: (any VersionedReads)?
     private let state: Mutex<State>
+    private let metrics: ResponseCacheMetrics
 
     private struct Kept {
         let representation: Representation
@@ -66,9 +68,10 @@ final class RepresentationCache: Sendable {
         case leads
     }
 
-    init(repository: any CitiesRepository, capacity: Int, maximumBytes: Int = 64 << 20) {
+    init(repository: any CitiesRepository, capacity: Int, maximumBytes: Int = 64 << 20, metrics: any MetricsFactory = MetricsSystem.factory) {
         self.versioned = capacity > 0 ? repository as? any VersionedReads : nil
         self.state = Mutex(State(kept: LRUCache(capacity: capacity, maximumCost: maximumBytes)))
+        self.metrics = ResponseCacheMetrics(factory: metrics)
     }
 
     /// The representation kept under `key` when it is still the answer at `now`, or the one `render`
@@ -78,11 +81,14 @@ final class RepresentationCache: Sendable {
         guard let versioned, let current = try await versioned.readVersion(now: now) else { return try await render() }
         switch lookup(key, at: current) {
         case .kept(let representation):
+            metrics.looked(.hit)
             return representation
         case .rendering:
+            metrics.looked(.shared)
             if let shared = await renderInFlight(key, version: current.version) { return shared }
             return try await render()
         case .leads:
+            metrics.looked(.miss)
             do {
                 let representation = try await render()
                 finish(key, version: current.version, with: representation)
@@ -103,6 +109,7 @@ final class RepresentationCache: Sendable {
                 if current.keeps(answerMadeAt: kept.version, from: kept.representation.inputs) {
                     kept.version = current.version
                     state.kept.set(kept, for: key, cost: kept.representation.cost)
+                    metrics.kept(entries: state.kept.count, bytes: state.kept.totalCost, evicted: 0)
                     return .kept(kept.representation)
                 }
             }
@@ -118,7 +125,8 @@ final class RepresentationCache: Sendable {
     private func finish(_ key: String, version: UInt64, with representation: Representation?) {
         let waiting = state.withLock { state -> [CheckedContinuation<Representation?, Never>] in
             if let representation, (state.kept.value(for: key)?.version ?? 0) <= version {
-                state.kept.set(Kept(representation: representation, version: version), for: key, cost: representation.cost)
+                let evicted = state.kept.set(Kept(representation: representation, version: version), for: key, cost: representation.cost)
+                metrics.kept(entries: state.kept.count, bytes: state.kept.totalCost, evicted: evicted)
             }
             return state.renders.removeValue(forKey: RenderKey(version: version, key: key)) ?? []
         }

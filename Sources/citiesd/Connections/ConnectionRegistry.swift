@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import NIOCore
 import Synchronization
@@ -13,6 +14,8 @@ final class ConnectionRegistry: Sendable {
     let limits: ConnectionLimits
     private let logger: Logger
     private let state = Mutex(State())
+    private let open: Gauge
+    private let refused: Counter
 
     private struct State {
         var open = 0
@@ -22,9 +25,14 @@ final class ConnectionRegistry: Sendable {
         var atLimit = false
     }
 
-    init(limits: ConnectionLimits = ConnectionLimits(), logger: Logger = Logger(label: "citiesd.connections")) {
+    /// Reports `citiesd_http_connections_open` and `citiesd_http_connections_refused_total` to `metrics`.
+    init(limits: ConnectionLimits = ConnectionLimits(), logger: Logger = Logger(label: "citiesd.connections"),
+         metrics: any MetricsFactory = MetricsSystem.factory) {
         self.limits = limits
         self.logger = logger
+        open = Gauge(label: "citiesd_http_connections_open", factory: metrics)
+        refused = Counter(label: "citiesd_http_connections_refused_total", factory: metrics)
+        open.record(0)
     }
 
     var openConnections: Int { state.withLock { $0.open } }
@@ -46,11 +54,13 @@ final class ConnectionRegistry: Sendable {
                 }
             }
             if admission == .serve { state.waiting[ObjectIdentifier(channel)] = (.now(), channel) }
+            open.record(state.open)
             let reachedLimit = state.open > maximum && !state.atLimit
             if reachedLimit { state.atLimit = true }
             return (admission, displaced, reachedLimit)
         }
         displaced?.close(promise: nil)
+        if admission == .refuse { refused.increment() }
         if reachedLimit {
             logger.warning("connection limit reached: closing the longest-idle connections for new ones, refusing new ones while none is idle",
                            metadata: ["max_connections": "\(maximum)"])
@@ -61,6 +71,7 @@ final class ConnectionRegistry: Sendable {
     func remove(_ channel: any Channel) {
         state.withLock { state in
             state.open -= 1
+            open.record(state.open)
             state.waiting[ObjectIdentifier(channel)] = nil
             if state.open < limits.maxConnections { state.atLimit = false }
         }
