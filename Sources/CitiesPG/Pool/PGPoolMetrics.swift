@@ -1,5 +1,4 @@
 import CoreMetrics
-import Synchronization
 
 /// What a ``PGPool`` and its connections report through swift-metrics, named for Prometheus:
 /// the pool's connections (open, in use, callers waiting), acquire timeouts, failures by kind
@@ -11,7 +10,6 @@ final class PGPoolMetrics: Sendable {
     private let inUse: Gauge
     private let waiting: Gauge
     private let acquireTimeouts: Counter
-    private let statementTimers = Mutex<[String: Timer]>([:])
 
     init(factory: any MetricsFactory, maxConnections: Int) {
         self.factory = factory
@@ -45,14 +43,10 @@ final class PGPoolMetrics: Sendable {
         Counter(label: "citiespg_transaction_retries_total", dimensions: [("sqlstate", sqlState)], factory: factory).increment()
     }
 
-    /// The duration histogram of statements named `name`.
+    /// The duration histogram of statements named `name`. A connection asks once per statement it
+    /// prepares and keeps it; the registry hands every connection the same histogram.
     func statementTimer(_ name: String) -> Timer {
-        statementTimers.withLock { timers in
-            if let timer = timers[name] { return timer }
-            let timer = Timer(label: "citiespg_statement_duration_seconds", dimensions: [("statement", name)], factory: factory)
-            timers[name] = timer
-            return timer
-        }
+        Timer(label: "citiespg_statement_duration_seconds", dimensions: [("statement", name)], factory: factory)
     }
 
     /// A statement's name in metrics, from its text: the command and the first table it reads or
