@@ -203,7 +203,7 @@ struct PlainSQLCounts {
         #expect(try await eventually { try await count() == 1 })
 
         let terminated = try await pools[1].withConnection { connection in
-            try connection.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN event_count_changes'").rows.count
+            try connection.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN event_count_changes' AND datname = current_database()").rows.count
         }
         #expect(terminated == 1)
         _ = try await writer.upsert([event("n2")])
