@@ -10,8 +10,9 @@ import Synchronization
 ///
 /// The state is loaded once from `event_day_counts` and then moved by the changes every writer
 /// (any replica, any SQL) leaves in `event_count_changes`, read by transaction id when a writer's
-/// commit notifies (a session of its own LISTENs) and at every poll: each refresh runs in one REPEATABLE READ snapshot and applies exactly the transactions that
-/// snapshot sees and earlier refreshes did not, so no change is missed or applied twice, whatever
+/// commit notifies (a session of its own LISTENs) and at every poll: each refresh runs in one
+/// REPEATABLE READ snapshot and applies exactly the transactions that snapshot sees and earlier
+/// refreshes did not, so no change is missed or applied twice, whatever
 /// order transactions commit in. Time passing is applied in memory: the state knows every counted
 /// event ending before its horizon, read ahead with an index range scan on `ends_at`.
 ///
@@ -125,18 +126,21 @@ public final class LiveCitiesStore: CitiesRepository, VersionedReads, Service {
         await withDiscardingTaskGroup { group in
             group.addTask {
                 await listener.run { event in
-                    self.listening.store(event != .lost, ordering: .relaxed)
-                    self.metrics.listening(event != .lost)
+                    self.setListening(event != .lost)
                     if event == .listening { self.listeningStarts.add(1, ordering: .relaxed) }
                     if event != .lost { notify.yield() }
                 }
-                self.listening.store(false, ordering: .relaxed)
-                self.metrics.listening(false)
+                self.setListening(false)
                 notify.finish()
             }
             // A failed refresh is the poll's to report and retry.
             for await _ in notifications { try? await self.refresh() }
         }
+    }
+
+    private func setListening(_ isListening: Bool) {
+        listening.store(isListening, ordering: .relaxed)
+        metrics.listening(isListening)
     }
 
     private func poll() async {
